@@ -1,0 +1,37 @@
+# The two commands: `make dev` and `make test`. Everything is installed from here,
+# into .venv, from the requirements files; nothing is installed by hand.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: dev test test-unit test-functional test-e2e clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when a requirements file changes.
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+## Start the whole platform locally (no AWS account, no Stripe key). SEED_DEMO=1 adds a demo tenant.
+dev: $(STAMP)
+	$(BIN)/python -m infra.local
+
+## Install what the tests need and run every tier.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+test-functional: $(STAMP)
+	$(BIN)/python -m pytest tests/functional
+
+test-e2e: $(STAMP)
+	$(BIN)/python -m pytest tests/e2e
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Charging domain: charge points, EVSEs and connectors, tokens (and later sessions)."""

@@ -1,0 +1,101 @@
+"""Registering chargers, issuing their OCPP URL and password, and keeping their configuration."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from chalicelib.charging.models import Charger, ChargerIn, ChargerPatch, number_evses
+from chalicelib.clock import now_rfc3339
+from chalicelib.errors import Conflict, NotFound, Unprocessable
+from chalicelib.store.contract import AlreadyExists, MissingReference, Page
+from chalicelib.tenancy.credentials import hash_password, new_charger_password
+from chalicelib.validation import reject_nulls
+
+if TYPE_CHECKING:
+    from chalicelib.store.chargers import ChargerRepository
+    from chalicelib.store.sites import SiteRepository
+
+
+def ocpp_url(ocpp_base_url: str, tenant_slug: str, charger_id: str) -> str:
+    """The WebSocket URL a charger is configured with: `{base}/{tenant_slug}/{charge_point_id}`."""
+    # '|' is the only identity character that must be escaped in a URL path.
+    return f"{ocpp_base_url}/{tenant_slug}/{quote(charger_id, safe='*+=@-_.')}"
+
+
+class ChargerService:
+    def __init__(
+        self, chargers: ChargerRepository, sites: SiteRepository, *, tenant_slug: str, ocpp_base_url: str
+    ) -> None:
+        self._chargers = chargers
+        self._sites = sites
+        self._slug = tenant_slug
+        self._ocpp_base_url = ocpp_base_url
+
+    def ocpp_url(self, charger_id: str) -> str:
+        return ocpp_url(self._ocpp_base_url, self._slug, charger_id)
+
+    def register(self, request: ChargerIn) -> tuple[Charger, str]:
+        """Store the charger; returns it with its password (the only time it is shown)."""
+        password = new_charger_password()
+        now = now_rfc3339()
+        charger = Charger(
+            id=request.id, site_id=request.site_id, name=request.name, ocpp_version=request.ocpp_version,
+            evses=number_evses(request.evses), password_hash=hash_password(password),
+            created_at=now, updated_at=now, password_rotated_at=now,
+        )
+        try:
+            self._chargers.add(charger)  # checks in the same write that the site exists
+        except AlreadyExists:
+            raise Conflict(f"a charger with id {request.id!r} already exists", code="duplicate_charger",
+                           field="id") from None
+        except MissingReference:
+            raise _unknown_site(request.site_id) from None
+        return charger, password
+
+    def list(self, limit: int, cursor: str | None, site_id: str | None = None) -> Page[Charger]:
+        if site_id is not None:
+            return self._chargers.list_at_site(site_id, limit, cursor)
+        return self._chargers.list(limit, cursor)
+
+    def get(self, charger_id: str) -> Charger:
+        charger = self._chargers.get(charger_id)
+        if charger is None:
+            raise NotFound.of("charger", charger_id)
+        return charger
+
+    def update(self, charger_id: str, patch: ChargerPatch) -> Charger:
+        changes = patch.model_dump(exclude_unset=True)
+        reject_nulls(changes, ("site_id", "evses"))
+        if "site_id" in changes and not self._sites.exists(changes["site_id"]):
+            raise _unknown_site(changes["site_id"])
+
+        def apply(charger: Charger) -> Charger:
+            fields = {k: v for k, v in changes.items() if k != "evses"}
+            if patch.evses is not None:
+                fields["evses"] = number_evses(patch.evses, charger.evses)
+            return charger.model_copy(update={**fields, "updated_at": now_rfc3339()})
+
+        updated = self._chargers.update(charger_id, apply)
+        if updated is None:
+            raise NotFound.of("charger", charger_id)
+        return updated
+
+    def rotate_password(self, charger_id: str) -> str:
+        password = new_charger_password()
+        now = now_rfc3339()
+        updated = self._chargers.update(
+            charger_id,
+            lambda c: c.model_copy(update={"password_hash": hash_password(password),
+                                           "password_rotated_at": now, "updated_at": now}),
+        )
+        if updated is None:
+            raise NotFound.of("charger", charger_id)
+        return password
+
+    def delete(self, charger_id: str) -> None:
+        if not self._chargers.delete(charger_id):
+            raise NotFound.of("charger", charger_id)
+
+
+def _unknown_site(site_id: str) -> Unprocessable:
+    return Unprocessable(f"site {site_id!r} does not exist", code="unknown_site", field="site_id")

@@ -1,0 +1,226 @@
+"""Chargers (charge points with EVSEs and connectors) and tokens, as stored and as accepted."""
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringConstraints
+
+from chalicelib.clock import rfc3339
+from chalicelib.validation import InputModel
+
+# The OCPP identity: OCPP 2.0.1's identifierString set (also fine for 1.6), at most 48 characters.
+# ':' is left out because the identity is the HTTP Basic username, where ':' ends the username.
+CHARGE_POINT_ID_PATTERN = r"^[A-Za-z0-9*\-_=+|@.]{1,48}$"
+ChargePointId = Annotated[str, StringConstraints(pattern=CHARGE_POINT_ID_PATTERN)]
+
+
+class OcppVersion(StrEnum):
+    V16 = "1.6"
+    V201 = "2.0.1"
+
+
+class ConnectorStandard(StrEnum):
+    """OCPI 2.2.1 ConnectorType."""
+
+    CHADEMO = "CHADEMO"
+    CHAOJI = "CHAOJI"
+    DOMESTIC_A = "DOMESTIC_A"
+    DOMESTIC_B = "DOMESTIC_B"
+    DOMESTIC_C = "DOMESTIC_C"
+    DOMESTIC_D = "DOMESTIC_D"
+    DOMESTIC_E = "DOMESTIC_E"
+    DOMESTIC_F = "DOMESTIC_F"
+    DOMESTIC_G = "DOMESTIC_G"
+    DOMESTIC_H = "DOMESTIC_H"
+    DOMESTIC_I = "DOMESTIC_I"
+    DOMESTIC_J = "DOMESTIC_J"
+    DOMESTIC_K = "DOMESTIC_K"
+    DOMESTIC_L = "DOMESTIC_L"
+    DOMESTIC_M = "DOMESTIC_M"
+    DOMESTIC_N = "DOMESTIC_N"
+    DOMESTIC_O = "DOMESTIC_O"
+    GBT_AC = "GBT_AC"
+    GBT_DC = "GBT_DC"
+    IEC_60309_2_single_16 = "IEC_60309_2_single_16"
+    IEC_60309_2_three_16 = "IEC_60309_2_three_16"
+    IEC_60309_2_three_32 = "IEC_60309_2_three_32"
+    IEC_60309_2_three_64 = "IEC_60309_2_three_64"
+    IEC_62196_T1 = "IEC_62196_T1"
+    IEC_62196_T1_COMBO = "IEC_62196_T1_COMBO"
+    IEC_62196_T2 = "IEC_62196_T2"
+    IEC_62196_T2_COMBO = "IEC_62196_T2_COMBO"
+    IEC_62196_T3A = "IEC_62196_T3A"
+    IEC_62196_T3C = "IEC_62196_T3C"
+    NEMA_5_20 = "NEMA_5_20"
+    NEMA_6_30 = "NEMA_6_30"
+    NEMA_6_50 = "NEMA_6_50"
+    NEMA_10_30 = "NEMA_10_30"
+    NEMA_10_50 = "NEMA_10_50"
+    NEMA_14_30 = "NEMA_14_30"
+    NEMA_14_50 = "NEMA_14_50"
+    PANTOGRAPH_BOTTOM_UP = "PANTOGRAPH_BOTTOM_UP"
+    PANTOGRAPH_TOP_DOWN = "PANTOGRAPH_TOP_DOWN"
+    TESLA_R = "TESLA_R"
+    TESLA_S = "TESLA_S"
+
+
+class PowerType(StrEnum):
+    """OCPI 2.2.1 PowerType."""
+
+    AC_1_PHASE = "AC_1_PHASE"
+    AC_2_PHASE = "AC_2_PHASE"
+    AC_2_PHASE_SPLIT = "AC_2_PHASE_SPLIT"
+    AC_3_PHASE = "AC_3_PHASE"
+    DC = "DC"
+
+
+class ConnectorFormat(StrEnum):
+    SOCKET = "SOCKET"
+    CABLE = "CABLE"
+
+
+class ConnectorIn(InputModel):
+    standard: ConnectorStandard
+    power_type: PowerType
+    max_power_kw: float = Field(gt=0, le=1000)
+    format: ConnectorFormat | None = None
+
+
+class EvseIn(InputModel):
+    connectors: list[ConnectorIn] = Field(min_length=1, max_length=8)
+
+
+class ChargerIn(InputModel):
+    id: ChargePointId
+    site_id: str = Field(min_length=1, max_length=64)
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    ocpp_version: OcppVersion | None = None  # pin the protocol; None accepts what the charger offers
+    evses: list[EvseIn] = Field(min_length=1, max_length=32)
+
+
+class ChargerPatch(InputModel):
+    site_id: str | None = Field(default=None, min_length=1, max_length=64)
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    ocpp_version: OcppVersion | None = None
+    evses: list[EvseIn] | None = Field(default=None, min_length=1, max_length=32)
+
+
+class Connector(BaseModel):
+    id: int  # 1-based within its EVSE (OCPP 2.0.1 connectorId)
+    standard: ConnectorStandard
+    power_type: PowerType
+    max_power_kw: float
+    format: ConnectorFormat | None = None
+    # Live state, written by the OCPP handlers from StatusNotification; Unknown until the first one.
+    status: str = "Unknown"
+    error_code: str | None = None
+
+
+class Evse(BaseModel):
+    id: int  # 1-based (OCPP 2.0.1 evseId)
+    connectors: list[Connector]
+
+
+class Charger(BaseModel):
+    id: str
+    site_id: str
+    name: str | None = None
+    ocpp_version: OcppVersion | None = None
+    evses: list[Evse]
+    password_hash: str
+    created_at: str
+    updated_at: str
+    password_rotated_at: str
+    # Live state, written by the OCPP handlers (connect, boot, heartbeat); offline until a charger connects.
+    online: bool = False
+    last_seen: str | None = None
+    boot: dict[str, str] | None = None
+
+
+def number_evses(evses: list[EvseIn], previous: list[Evse] | None = None) -> list[Evse]:
+    """Give EVSEs and connectors their 1-based ids, keeping known live status at the same position."""
+    known = {(e.id, c.id): c for e in (previous or []) for c in e.connectors}
+    numbered = []
+    for evse_index, evse in enumerate(evses, start=1):
+        connectors = []
+        for connector_index, connector in enumerate(evse.connectors, start=1):
+            old = known.get((evse_index, connector_index))
+            connectors.append(Connector(
+                id=connector_index, **connector.model_dump(),
+                status=old.status if old else "Unknown", error_code=old.error_code if old else None,
+            ))
+        numbered.append(Evse(id=evse_index, connectors=connectors))
+    return numbered
+
+
+# -- tokens -------------------------------------------------------------------------------------
+
+_UNSAFE_IN_PATH = re.compile(r"[/?#%]")
+
+
+def _token_uid(value: str) -> str:
+    if not value.isascii() or not value.isprintable() or " " in value or _UNSAFE_IN_PATH.search(value):
+        raise ValueError("must be printable ASCII without spaces or / ? # %")
+    return value
+
+
+TokenUid = Annotated[str, StringConstraints(min_length=1, max_length=36), AfterValidator(_token_uid)]
+
+
+class TokenType(StrEnum):
+    """OCPI 2.2.1 TokenType."""
+
+    AD_HOC_USER = "AD_HOC_USER"
+    APP_USER = "APP_USER"
+    OTHER = "OTHER"
+    RFID = "RFID"
+
+
+class TokenStatus(StrEnum):
+    ACCEPTED = "ACCEPTED"
+    BLOCKED = "BLOCKED"
+    EXPIRED = "EXPIRED"
+
+
+def _utc_text(moment: AwareDatetime | None) -> str | None:
+    return None if moment is None else rfc3339(moment)
+
+
+class TokenIn(InputModel):
+    uid: TokenUid
+    type: TokenType = TokenType.RFID
+    status: TokenStatus = TokenStatus.ACCEPTED
+    expires_at: AwareDatetime | None = None
+    group_id: TokenUid | None = None  # OCPP parentIdTag / groupIdToken
+    contract_id: str | None = Field(default=None, min_length=1, max_length=36)  # eMAID
+    visual_number: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class TokenPatch(InputModel):
+    type: TokenType | None = None
+    status: TokenStatus | None = None
+    expires_at: AwareDatetime | None = None
+    group_id: TokenUid | None = None
+    contract_id: str | None = Field(default=None, min_length=1, max_length=36)
+    visual_number: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class Token(BaseModel):
+    uid: str
+    type: TokenType
+    status: TokenStatus
+    expires_at: str | None = None
+    group_id: str | None = None
+    contract_id: str | None = None
+    visual_number: str | None = None
+    created_at: str
+    updated_at: str
+
+
+def stored_token_fields(data: dict[str, object]) -> dict[str, object]:
+    """Client token fields as stored: an expiry normalised to RFC 3339 UTC."""
+    if "expires_at" in data:
+        data = {**data, "expires_at": _utc_text(data["expires_at"])}  # type: ignore[arg-type]
+    return data

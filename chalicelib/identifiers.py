@@ -1,0 +1,24 @@
+"""Platform-generated identifiers: a type prefix and a time-ordered random part.
+
+The time prefix makes ids sort by creation, so a tenant's lists page in the order things were made.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+
+_CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def _base32(number: int, length: int) -> str:
+    chars = []
+    for _ in range(length):
+        number, digit = divmod(number, 32)
+        chars.append(_CROCKFORD[digit])
+    return "".join(reversed(chars))
+
+
+def new_id(prefix: str) -> str:
+    """`{prefix}_` + 10 chars of milliseconds + 16 chars (80 bits) of randomness, like a ULID."""
+    millis = int(time.time() * 1000)
+    return f"{prefix}_{_base32(millis, 10)}{_base32(secrets.randbits(80), 16)}"

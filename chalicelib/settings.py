@@ -1,0 +1,33 @@
+"""Runtime settings, read once from the environment.
+
+Every value has a default that works for the local runtime, so a newcomer needs no configuration.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    dynamodb_endpoint: str | None
+    region: str
+    ocpp_base_url: str
+    public_base_url: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            table_name=os.environ.get("TABLE_NAME", "evcharge"),
+            dynamodb_endpoint=os.environ.get("DYNAMODB_ENDPOINT") or None,
+            region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1",
+            ocpp_base_url=os.environ.get("OCPP_BASE_URL", "ws://127.0.0.1:9000/ocpp").rstrip("/"),
+            public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,55 @@
+"""The site model and the shapes the sites API accepts."""
+from __future__ import annotations
+
+from pydantic import BaseModel, EmailStr, Field
+
+from chalicelib.iso_codes import CountryCode, TimeZoneName
+from chalicelib.validation import InputModel
+
+
+class SiteOwner(InputModel):
+    """Who owns the site (a business or person the CPO operates for)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    email: EmailStr | None = None
+
+
+class SiteFields(InputModel):
+    name: str = Field(min_length=1, max_length=100)
+    address: str = Field(min_length=1, max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    postal_code: str = Field(min_length=1, max_length=20)
+    country: CountryCode
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    time_zone: TimeZoneName
+    # Grid connection capacity shared by the site's chargers; load management allocates within it.
+    max_power_kw: float | None = Field(default=None, gt=0, le=100_000)
+    owner: SiteOwner | None = None
+
+
+class SiteIn(SiteFields):
+    pass
+
+
+class SitePatch(InputModel):
+    """Any subset of the site's fields; null clears an optional one."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    address: str | None = Field(default=None, min_length=1, max_length=200)
+    city: str | None = Field(default=None, min_length=1, max_length=100)
+    postal_code: str | None = Field(default=None, min_length=1, max_length=20)
+    country: CountryCode | None = None
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    time_zone: TimeZoneName | None = None
+    max_power_kw: float | None = Field(default=None, gt=0, le=100_000)
+    owner: SiteOwner | None = None
+
+
+class Site(SiteFields):
+    model_config = SiteFields.model_config | {"extra": "ignore"}
+
+    id: str
+    created_at: str
+    updated_at: str

@@ -1,0 +1,55 @@
+"""Creating, reading, changing and removing a tenant's sites."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chalicelib.clock import now_rfc3339
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.identifiers import new_id
+from chalicelib.sites.models import Site, SiteIn, SitePatch
+from chalicelib.store.contract import Page
+from chalicelib.validation import validated
+
+if TYPE_CHECKING:
+    from chalicelib.store.chargers import ChargerRepository
+    from chalicelib.store.sites import SiteRepository
+
+
+class SiteService:
+    def __init__(self, sites: SiteRepository, chargers: ChargerRepository) -> None:
+        self._sites = sites
+        self._chargers = chargers
+
+    def create(self, request: SiteIn) -> Site:
+        now = now_rfc3339()
+        site = Site(id=new_id("site"), created_at=now, updated_at=now, **request.model_dump())
+        self._sites.add(site)
+        return site
+
+    def list(self, limit: int, cursor: str | None) -> Page[Site]:
+        return self._sites.list(limit, cursor)
+
+    def get(self, site_id: str) -> Site:
+        site = self._sites.get(site_id)
+        if site is None:
+            raise NotFound.of("site", site_id)
+        return site
+
+    def update(self, site_id: str, patch: SitePatch) -> Site:
+        changes = patch.model_dump(exclude_unset=True)
+
+        def apply(site: Site) -> Site:
+            merged = {**site.model_dump(), **changes, "updated_at": now_rfc3339()}
+            return validated(Site, merged)  # a required field set to null fails here, naming it
+
+        updated = self._sites.update(site_id, apply)
+        if updated is None:
+            raise NotFound.of("site", site_id)
+        return updated
+
+    def delete(self, site_id: str) -> None:
+        if not self._sites.exists(site_id):
+            raise NotFound.of("site", site_id)
+        if self._chargers.count_at_site(site_id):
+            raise Conflict("the site still has chargers; move or delete them first", code="site_has_chargers")
+        self._sites.delete(site_id)

@@ -1,0 +1,1 @@
+"""DynamoDB persistence: the single table and the repositories over it."""

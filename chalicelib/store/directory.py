@@ -1,0 +1,116 @@
+"""Global lookups that resolve a tenant at the edge: API key digest, slug, OCPI party.
+
+These are the only items whose keys do not start with a tenant id. They hold just enough to build
+a tenant context; everything else is read through tenant-scoped repositories afterwards.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.store.repository import TenantScopedRepository, connection
+from chalicelib.store.table import TableItem
+from chalicelib.tenancy.models import ApiKey, Role, Tenant
+
+_KEY = "APIKEY"
+_SLUG = "SLUG"
+_PARTY = "PARTY"
+
+
+class SlugTaken(Exception):
+    pass
+
+
+class PartyIdTaken(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class KeyGrant:
+    tenant_id: str
+    slug: str
+    key_id: str
+    role: Role
+
+
+def _lookup(kind: str, value: str, **data: str) -> TableItem:
+    return TableItem(f"{kind}#{value}", kind, kind=kind, data=data)
+
+
+def _get_lookup(kind: str, value: str) -> TableItem | None:
+    try:
+        return TableItem.get(f"{kind}#{value}", kind, consistent_read=True)
+    except TableItem.DoesNotExist:
+        return None
+
+
+class TenantProfileRepository(TenantScopedRepository[Tenant]):
+    kind = "TENANT"
+    entity = Tenant
+
+    def sort_key(self, item_id: str) -> str:
+        return "PROFILE"  # one profile per tenant partition
+
+    def profile(self) -> Tenant | None:
+        return self.get(self.tenant_id)
+
+
+class ApiKeyRepository(TenantScopedRepository[ApiKey]):
+    kind = "APIKEY"
+    entity = ApiKey
+
+    def add_key(self, key: ApiKey, slug: str) -> None:
+        """Write the key's record and its digest lookup together."""
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(self._to_item(key), condition=TableItem.pk.does_not_exist())
+            tx.save(_key_lookup(key, self.tenant_id, slug), condition=TableItem.pk.does_not_exist())
+
+    def revoke(self, key: ApiKey) -> None:
+        with TransactWrite(connection=connection()) as tx:
+            tx.delete(TableItem(self._pk, self.sort_key(key.id)))
+            tx.delete(TableItem(f"{_KEY}#{key.digest}", _KEY))
+
+
+def _key_lookup(key: ApiKey, tenant_id: str, slug: str) -> TableItem:
+    return _lookup(_KEY, key.digest, tenant_id=tenant_id, slug=slug, key_id=key.id, role=key.role.value)
+
+
+class TenantDirectory:
+    """Registers tenants and resolves credentials and slugs to them."""
+
+    def register(self, tenant: Tenant, admin_key: ApiKey) -> None:
+        """Write the tenant, its slug and party claims and its first key in one transaction."""
+        profiles = TenantProfileRepository(tenant.id)
+        keys = ApiKeyRepository(tenant.id)
+        claims = [_lookup(_SLUG, tenant.slug, tenant_id=tenant.id)]
+        if tenant.party_id:
+            claims.append(_lookup(_PARTY, f"{tenant.country}#{tenant.party_id}", tenant_id=tenant.id))
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                for claim in claims:
+                    tx.save(claim, condition=TableItem.pk.does_not_exist())
+                tx.save(profiles._to_item(tenant), condition=TableItem.pk.does_not_exist())
+                tx.save(keys._to_item(admin_key), condition=TableItem.pk.does_not_exist())
+                tx.save(_key_lookup(admin_key, tenant.id, tenant.slug),
+                        condition=TableItem.pk.does_not_exist())
+        except TransactWriteError as exc:
+            reasons = exc.cancellation_reasons or []
+            failed = [i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"]
+            if 0 in failed:
+                raise SlugTaken(tenant.slug) from exc
+            if tenant.party_id and 1 in failed:
+                raise PartyIdTaken(tenant.party_id) from exc
+            raise
+
+    def resolve_api_key(self, digest: str) -> KeyGrant | None:
+        item = _get_lookup(_KEY, digest)
+        if item is None:
+            return None
+        data = item.data.as_dict()
+        return KeyGrant(data["tenant_id"], data["slug"], data["key_id"], Role(data["role"]))
+
+    def resolve_slug(self, slug: str) -> str | None:
+        item = _get_lookup(_SLUG, slug)
+        return None if item is None else str(item.data.as_dict()["tenant_id"])

@@ -1,0 +1,67 @@
+"""The platform's single DynamoDB table, defined once.
+
+The local runtime, the tests and the CDK app all build the table from `TableItem`
+(`create_table()` here, `table_schema()` for infrastructure code), so there is one definition.
+
+Key layout (pooled multi-tenancy):
+- tenant-owned items: PK = `T#{tenant_id}#{KIND}`, SK = the item's id within that kind;
+- global lookups used only at the edge to resolve a tenant (slug, API key digest, OCPI party):
+  PK = `{LOOKUP}#{value}`, SK = `{LOOKUP}`;
+- GSI1 serves secondary access patterns (e.g. the chargers of a site), with keys built the same way.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.settings import settings
+
+GSI1_NAME = "GSI1"
+TTL_ATTRIBUTE = "expires_at_epoch"
+
+
+class ByGsi1(GlobalSecondaryIndex["TableItem"]):
+    class Meta:
+        index_name = GSI1_NAME
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True, attr_name="GSI1PK")
+    gsi1sk = UnicodeAttribute(range_key=True, attr_name="GSI1SK")
+
+
+class TableItem(Model):
+    """One row of the table. `data` holds the entity as its pydantic model dumps it (JSON types)."""
+
+    class Meta:
+        table_name = settings().table_name
+        region = settings().region
+        host = settings().dynamodb_endpoint
+        billing_mode = "PAY_PER_REQUEST"
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    gsi1pk = UnicodeAttribute(null=True, attr_name="GSI1PK")
+    gsi1sk = UnicodeAttribute(null=True, attr_name="GSI1SK")
+    kind = UnicodeAttribute()
+    data: MapAttribute[str, Any] = MapAttribute()
+    version = VersionAttribute()
+    # Epoch seconds; DynamoDB's TTL deletes the item after it (idempotency records, pending calls).
+    expires_at_epoch = NumberAttribute(null=True, attr_name=TTL_ATTRIBUTE)
+
+    by_gsi1 = ByGsi1()
+
+
+def create_table(wait: bool = True) -> None:
+    """Create the table if it is missing (local runtime and tests; AWS uses the CDK app)."""
+    if not TableItem.exists():
+        TableItem.create_table(wait=wait)
+
+
+def table_schema() -> dict[str, Any]:
+    """Key schema, attribute definitions and GSIs, for infrastructure code to build the same table."""
+    schema: dict[str, Any] = TableItem._get_schema()
+    schema["ttl_attribute"] = TTL_ATTRIBUTE
+    return schema

@@ -1,0 +1,1 @@
+"""Tenants, signup, API keys and the tenant context resolved at the edge."""

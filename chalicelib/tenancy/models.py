@@ -1,0 +1,74 @@
+"""Tenant, API key and tenant-context models, and the shapes the tenant API accepts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, EmailStr, Field, StringConstraints
+
+from chalicelib.iso_codes import CountryCode, CurrencyCode
+from chalicelib.validation import InputModel
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    VIEWER = "viewer"
+
+
+def _upper(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+# OCPI party id: three alphanumeric characters, unique together with the country code.
+PartyId = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z0-9]{3}$")]
+
+
+class SignupIn(InputModel):
+    name: str = Field(min_length=1, max_length=100)
+    email: EmailStr
+    country: CountryCode
+    currency: CurrencyCode
+    party_id: PartyId | None = None
+
+
+class Tenant(BaseModel):
+    id: str
+    slug: str
+    name: str
+    email: str
+    country: str
+    currency: str
+    party_id: str | None = None
+    created_at: str
+
+
+class ApiKeyIn(InputModel):
+    role: Role = Role.VIEWER
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class ApiKey(BaseModel):
+    id: str
+    role: Role
+    name: str | None = None
+    hint: str
+    created_at: str
+    digest: str  # SHA-256 of the secret; needed to revoke its lookup item, never shown
+
+    def view(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"digest"})
+
+
+@dataclass(frozen=True)
+class TenantContext:
+    """Who is calling, resolved once at the edge from a credential and passed down."""
+
+    tenant_id: str
+    slug: str
+    role: Role
+    key_id: str
+
+    @property
+    def can_write(self) -> bool:
+        return self.role is Role.ADMIN

@@ -1,0 +1,51 @@
+"""Validating client input with pydantic, and turning its errors into one clear InvalidInput."""
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from chalicelib.errors import InvalidInput
+
+M = TypeVar("M", bound=BaseModel)
+
+_CODES = {"missing": "missing_field", "extra_forbidden": "unknown_field"}
+
+
+class InputModel(BaseModel):
+    """What clients send: unknown fields are an error, strings are stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def field_path(location: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in location)
+
+
+def invalid_input(error: ValidationError) -> InvalidInput:
+    """The first problem, named by its dotted field path (e.g. `evses.0.connectors.0.max_power_kw`)."""
+    first = error.errors(include_url=False, include_context=False, include_input=False)[0]
+    field = field_path(first["loc"]) or None
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif first["type"] == "missing":
+        message = "field required"
+    # pydantic prefixes custom validator messages with "Value error, "
+    message = message.removeprefix("Value error, ")
+    return InvalidInput(f"{field}: {message}" if field else message,
+                        code=_CODES.get(first["type"], "invalid_field"), field=field)
+
+
+def validated(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_input(exc) from None
+
+
+def reject_nulls(changes: dict[str, Any], required: tuple[str, ...]) -> None:
+    """A patch may clear optional fields with null, never required ones."""
+    for name in required:
+        if name in changes and changes[name] is None:
+            raise InvalidInput(f"{name}: may not be null", code="invalid_field", field=name)
