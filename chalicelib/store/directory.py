@@ -69,8 +69,8 @@ class ApiKeyRepository(TenantScopedRepository[ApiKey]):
 
     def revoke(self, key: ApiKey) -> None:
         with TransactWrite(connection=connection()) as tx:
-            tx.delete(TableItem(self._pk, self.sort_key(key.id)))
-            tx.delete(TableItem(f"{_KEY}#{key.digest}", _KEY))
+            tx.delete(TableItem(self._pk, self.sort_key(key.id)), add_version_condition=False)
+            tx.delete(TableItem(f"{_KEY}#{key.digest}", _KEY), add_version_condition=False)
 
 
 def _key_lookup(key: ApiKey, tenant_id: str, slug: str) -> TableItem:

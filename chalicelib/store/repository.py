@@ -137,7 +137,7 @@ class TenantScopedRepository(Generic[E]):
             }
         items = list(
             TableItem.by_gsi1.query(
-                gsi1pk, TableItem.kind == self.kind,
+                gsi1pk, filter_condition=TableItem.kind == self.kind,
                 limit=limit + 1, page_size=limit + 1, last_evaluated_key=start,
             )
         )
@@ -146,7 +146,7 @@ class TenantScopedRepository(Generic[E]):
         return Page([self._load(i) for i in page], next_cursor)
 
     def count_by_index(self, gsi1pk: str) -> int:
-        return TableItem.by_gsi1.count(gsi1pk, TableItem.kind == self.kind)
+        return TableItem.by_gsi1.count(gsi1pk, filter_condition=TableItem.kind == self.kind)
 
     # -- writes --------------------------------------------------------------------------------
     def add(self, entity: E, *, requires: Sequence[Requirement] = ()) -> None:
@@ -202,7 +202,9 @@ class TenantScopedRepository(Generic[E]):
         if item is None:
             return False
         try:
-            TableItem(self._pk, self.sort_key(item_id)).delete(condition=TableItem.pk.exists())
+            TableItem(self._pk, self.sort_key(item_id)).delete(
+                condition=TableItem.pk.exists(), add_version_condition=False
+            )
         except DeleteError as exc:  # deleted meanwhile by a concurrent request: same outcome
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False

@@ -1,0 +1,145 @@
+"""Starts, in one process, moto's server (DynamoDB with the platform's table) and the REST API (the same
+Chalice app that runs in Lambda), prints what a newcomer needs, and stops cleanly on Ctrl-C or SIGTERM.
+
+Environment: PORT (REST API, default 8000), HOST (default 127.0.0.1), WS_PORT (the OCPP WebSocket
+port written into chargers' URLs, default 9000), MOTO_PORT (default: any free port), SEED_DEMO=1 (create a demo tenant, site, charger and token and print their credentials).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+_FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_REGION": "eu-west-1",
+}
+
+
+@dataclass
+class LocalRuntime:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    moto_port: int = 0
+    _moto: Any = None
+    _rest: Any = None
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    @classmethod
+    def from_env(cls) -> LocalRuntime:
+        return cls(
+            host=os.environ.get("HOST", "127.0.0.1"),
+            port=int(os.environ.get("PORT", "8000")),
+            moto_port=int(os.environ.get("MOTO_PORT", "0")),
+        )
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def dynamodb_url(self) -> str:
+        host, port = self._moto.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        import logging
+
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines are noise here
+        # Local credentials only: the runtime must never talk to a real AWS account.
+        os.environ.update(_FAKE_AWS)
+        self._moto = ThreadedMotoServer(ip_address=self.host, port=self.moto_port, verbose=False)
+        self._moto.start()
+        os.environ["DYNAMODB_ENDPOINT"] = self.dynamodb_url
+        os.environ.setdefault("TABLE_NAME", "evcharge")
+        os.environ.setdefault("PUBLIC_BASE_URL", self.rest_url)
+        os.environ.setdefault("OCPP_BASE_URL", f"ws://{self.host}:{os.environ.get('WS_PORT', '9000')}/ocpp")
+        try:
+            self._start_rest_api()
+        except BaseException:
+            self._moto.stop()
+            raise
+
+    def _start_rest_api(self) -> None:
+        # Imported only now: the table's endpoint comes from the environment set above.
+        from chalice.cli.factory import CLIFactory
+        from chalice.local import create_local_server
+
+        from chalicelib.store.table import create_table
+
+        create_table()
+        config = CLIFactory(str(PROJECT_DIR)).create_config_obj(chalice_stage_name="dev")
+        for name, value in config.environment_variables.items():
+            os.environ.setdefault(name, value)
+        from app import app
+
+        self._rest = create_local_server(app, config, self.host, self.port)
+        thread = threading.Thread(target=self._rest.server.serve_forever, name="rest-api", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        if self._rest is not None:
+            self._rest.server.shutdown()
+            self._rest.server.server_close()
+            self._rest = None
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads.clear()
+
+
+def banner(runtime: LocalRuntime) -> str:
+    return f"""
+evcharge is running locally (no AWS account, no Stripe key needed)
+
+  REST API           {runtime.rest_url}
+  DynamoDB (moto)    {runtime.dynamodb_url}   table {os.environ["TABLE_NAME"]}
+
+Sign up a tenant to get an API key:
+  curl -s -X POST {runtime.rest_url}/v1/signup -H 'Content-Type: application/json' \\
+    -d '{{"name": "My CPO", "email": "ops@example.com", "country": "NL", "currency": "EUR"}}'
+
+Data lives in memory and is gone when the runtime stops. Ctrl-C stops it.
+"""
+
+
+def main() -> int:
+    runtime = LocalRuntime.from_env()
+    try:
+        runtime.start()
+    except OSError as error:
+        print(f"could not start: {error} (is another `make dev` running? set PORT to use another port)",
+              file=sys.stderr)
+        return 1
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    print(banner(runtime), flush=True)
+    if os.environ.get("SEED_DEMO", "").lower() in {"1", "true", "yes"}:
+        from infra.local.demo import seed_demo
+
+        print(seed_demo(runtime.rest_url), flush=True)
+    print(f"ready: {runtime.rest_url}", flush=True)
+    while not stopping.wait(0.5):
+        pass
+    print("stopping...", flush=True)
+    runtime.stop()
+    print("stopped", flush=True)
+    return 0

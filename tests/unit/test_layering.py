@@ -1,0 +1,19 @@
+"""The pure domain stays free of AWS and web frameworks: it is tested with plain data."""
+import subprocess
+import sys
+
+import pytest
+
+DOMAIN_MODULES = ["chalicelib.charging.models", "chalicelib.charging.chargers", "chalicelib.charging.tokens",
+                  "chalicelib.sites.models", "chalicelib.sites.service"]
+
+
+@pytest.mark.parametrize("module", DOMAIN_MODULES)
+def test_domain_module_imports_no_aws_or_web_framework(module: str) -> None:
+    probe = (
+        f"import sys, {module}; "
+        "bad = sorted(m for m in ('boto3', 'botocore', 'pynamodb', 'chalice', 'stripe') if m in sys.modules); "
+        "print(','.join(bad))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
