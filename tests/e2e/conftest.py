@@ -1,0 +1,100 @@
+"""The local runtime (`python -m infra.local`, what `make dev` runs), started once per test session."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 90
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    """Nothing listens there and a new server could bind it (as servers do, with SO_REUSEADDR:
+    connections the old one closed may linger in TIME_WAIT)."""
+    with socket.socket() as client:
+        if client.connect_ex(("127.0.0.1", port)) == 0:
+            return False
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+@dataclass
+class RunningRuntime:
+    process: subprocess.Popen[str]
+    port: int
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def banner_value(self, label: str) -> str:
+        for line in self.lines:
+            if line.strip().startswith(label):
+                return line.strip()[len(label):].split()[0]
+        raise KeyError(label)
+
+
+@pytest.fixture(scope="session")
+def runtime() -> Iterator[RunningRuntime]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "DYNAMODB_ENDPOINT"}
+    env.update(PORT=str(port), WS_PORT=str(free_port()), SEED_DEMO="1", PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    running = RunningRuntime(process, port)
+    ready = threading.Event()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            running.lines.append(line.rstrip("\n"))
+            if line.startswith("ready:"):
+                ready.set()
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not ready.wait(0.2):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the local runtime did not start:\n{running.output()}")
+    yield running
+
+    # Ctrl-C must stop it cleanly and free its ports.
+    process.send_signal(signal.SIGINT)
+    try:
+        code = process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("the local runtime did not stop within 30 s of Ctrl-C")
+    reader.join(timeout=5)
+    assert code == 0, running.output()
+    assert "stopped" in running.lines
+    assert port_is_free(port)

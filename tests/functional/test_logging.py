@@ -1,0 +1,54 @@
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.functional.conftest import Api, charger_body, sign_up
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            lines.append(json.loads(line))
+    return lines
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    """What the platform's Powertools logger writes (stdout in Lambda, CloudWatch picks it up)."""
+    from chalicelib.observability import logger
+
+    buffer = io.StringIO()
+    previous = logger.registered_handler.setStream(buffer)
+    yield buffer
+    logger.registered_handler.setStream(previous)
+
+
+def test_requests_are_logged_as_json_with_tenant_and_request_ids_and_no_secrets(
+        anonymous: Api, log_output: io.StringIO, capfd: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    api, tenant = sign_up(anonymous)
+    site = api.post("/v1/sites", {"name": "S", "address": "A", "city": "C", "postal_code": "1", "country": "NL",
+                                  "latitude": 1, "longitude": 1, "time_zone": "UTC"}).json
+    charger = api.post("/v1/chargers", charger_body("CP-1", site["id"])).json
+    rotated = api.post("/v1/chargers/CP-1/password").json
+    viewer = api.post("/v1/api-keys", {"role": "viewer"}).json
+    api.with_key(viewer["api_key"]).post("/v1/tokens", {"uid": "X"})  # a 403, logged too
+    anonymous.get("/v1/sites", headers={"Authorization": "Bearer evk_wrong_guess"})
+
+    out = capfd.readouterr()
+    logged = log_output.getvalue()
+    everything = logged + out.out + out.err + caplog.text
+    for secret in (api.api_key, charger["password"], rotated["password"], viewer["api_key"], "evk_wrong_guess"):
+        assert secret and secret not in everything
+
+    requests = [line for line in json_lines(logged) if line.get("message") == "request"]
+    assert [r["status"] for r in requests] == [201, 201, 201, 200, 201, 403, 401]
+    assert all(r["request_id"] and r["level"] == "INFO" and r["service"] == "evcharge" for r in requests)
+    assert len({r["request_id"] for r in requests}) == len(requests)
+    assert all(r["tenant_id"] == tenant["id"] for r in requests[1:5])
+    assert "tenant_id" not in requests[0] and "tenant_id" not in requests[-1]
+    assert requests[2]["route"] == "/v1/chargers" and requests[2]["method"] == "POST"
