@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: dev test test-unit test-functional test-e2e clean
+.PHONY: dev test lint test-unit test-functional test-e2e clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,13 @@ $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
 dev: $(STAMP)
 	$(BIN)/python -m infra.local
 
-## Install what the tests need and run every tier.
-test: $(STAMP)
+## Install what the tests need, check style and types, and run every tier.
+test: lint
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy .
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit

@@ -1,7 +1,7 @@
 """Every entrypoint of the platform. Each handler builds the context, calls one service and shapes the reply."""
 from __future__ import annotations
 
-from chalice import Chalice, Response
+from chalice.app import Chalice, Request, Response
 
 from chalicelib import composition as services
 from chalicelib.charging.models import ChargerIn, ChargerPatch, TokenIn, TokenPatch
@@ -9,13 +9,20 @@ from chalicelib.errors import NotFound
 from chalicelib.rest.auth import tenant_context
 from chalicelib.rest.replies import created, json_reply, no_content, page_reply
 from chalicelib.rest.requests import ListQuery, body, path_id, query
-from chalicelib.rest.routing import guarded
+from chalicelib.rest.routing import contract_error_shape, guarded
 from chalicelib.rest.views import api_key_view, charger_view, site_view, tenant_view, token_view
 from chalicelib.sites.models import SiteIn, SitePatch
 from chalicelib.tenancy.models import ApiKeyIn, SignupIn
 
 app = Chalice(app_name="evcharge")
+app.register_middleware(contract_error_shape, "http")
 route = guarded(app)
+
+
+def request() -> Request:
+    """The request being handled (Chalice sets it before it calls a route)."""
+    assert app.current_request is not None
+    return app.current_request
 
 
 class ChargerListQuery(ListQuery):
@@ -26,13 +33,13 @@ class ChargerListQuery(ListQuery):
 
 @route("/v1/signup", methods=["POST"])
 def sign_up() -> Response:
-    tenant, api_key = services.signup_service().sign_up(body(app.current_request, SignupIn))
+    tenant, api_key = services.signup_service().sign_up(body(request(), SignupIn))
     return created({"tenant": tenant_view(tenant), "api_key": api_key})
 
 
 @route("/v1/tenant", methods=["GET"])
 def get_tenant() -> Response:
-    ctx = tenant_context(app.current_request)
+    ctx = tenant_context(request())
     tenant = services.tenant_profiles(ctx).profile()
     if tenant is None:
         raise NotFound.of("tenant", ctx.tenant_id)
@@ -41,21 +48,21 @@ def get_tenant() -> Response:
 
 @route("/v1/api-keys", methods=["POST"])
 def create_api_key() -> Response:
-    ctx = tenant_context(app.current_request, admin_only=True)
-    key, secret = services.api_key_service(ctx).create(body(app.current_request, ApiKeyIn))
+    ctx = tenant_context(request(), admin_only=True)
+    key, secret = services.api_key_service(ctx).create(body(request(), ApiKeyIn))
     return created({**api_key_view(key), "api_key": secret})
 
 
 @route("/v1/api-keys", methods=["GET"])
 def list_api_keys() -> Response:
-    ctx = tenant_context(app.current_request, admin_only=True)
-    q = query(app.current_request, ListQuery)
+    ctx = tenant_context(request(), admin_only=True)
+    q = query(request(), ListQuery)
     return page_reply(services.api_key_service(ctx).list(q.limit, q.next), api_key_view)
 
 
 @route("/v1/api-keys/{key_id}", methods=["DELETE"])
 def revoke_api_key(key_id: str) -> Response:
-    ctx = tenant_context(app.current_request, admin_only=True)
+    ctx = tenant_context(request(), admin_only=True)
     services.api_key_service(ctx).revoke(path_id(key_id))
     return no_content()
 
@@ -64,33 +71,33 @@ def revoke_api_key(key_id: str) -> Response:
 
 @route("/v1/sites", methods=["POST"])
 def create_site() -> Response:
-    ctx = tenant_context(app.current_request)
-    return created(site_view(services.site_service(ctx).create(body(app.current_request, SiteIn))))
+    ctx = tenant_context(request())
+    return created(site_view(services.site_service(ctx).create(body(request(), SiteIn))))
 
 
 @route("/v1/sites", methods=["GET"])
 def list_sites() -> Response:
-    ctx = tenant_context(app.current_request)
-    q = query(app.current_request, ListQuery)
+    ctx = tenant_context(request())
+    q = query(request(), ListQuery)
     return page_reply(services.site_service(ctx).list(q.limit, q.next), site_view)
 
 
 @route("/v1/sites/{site_id}", methods=["GET"])
 def get_site(site_id: str) -> Response:
-    ctx = tenant_context(app.current_request)
+    ctx = tenant_context(request())
     return json_reply(site_view(services.site_service(ctx).get(path_id(site_id))))
 
 
 @route("/v1/sites/{site_id}", methods=["PATCH"])
 def update_site(site_id: str) -> Response:
-    ctx = tenant_context(app.current_request)
-    patch = body(app.current_request, SitePatch)
+    ctx = tenant_context(request())
+    patch = body(request(), SitePatch)
     return json_reply(site_view(services.site_service(ctx).update(path_id(site_id), patch)))
 
 
 @route("/v1/sites/{site_id}", methods=["DELETE"])
 def delete_site(site_id: str) -> Response:
-    ctx = tenant_context(app.current_request)
+    ctx = tenant_context(request())
     services.site_service(ctx).delete(path_id(site_id))
     return no_content()
 
@@ -99,9 +106,9 @@ def delete_site(site_id: str) -> Response:
 
 @route("/v1/chargers", methods=["POST"])
 def register_charger() -> Response:
-    ctx = tenant_context(app.current_request)
+    ctx = tenant_context(request())
     chargers = services.charger_service(ctx)
-    charger, password = chargers.register(body(app.current_request, ChargerIn))
+    charger, password = chargers.register(body(request(), ChargerIn))
     return created({
         "charger": charger_view(charger, chargers),
         "ocpp_url": chargers.ocpp_url(charger.id),
@@ -111,37 +118,37 @@ def register_charger() -> Response:
 
 @route("/v1/chargers", methods=["GET"])
 def list_chargers() -> Response:
-    ctx = tenant_context(app.current_request)
-    q = query(app.current_request, ChargerListQuery)
+    ctx = tenant_context(request())
+    q = query(request(), ChargerListQuery)
     chargers = services.charger_service(ctx)
     return page_reply(chargers.list(q.limit, q.next, q.site_id), lambda c: charger_view(c, chargers))
 
 
 @route("/v1/chargers/{charger_id}", methods=["GET"])
 def get_charger(charger_id: str) -> Response:
-    ctx = tenant_context(app.current_request)
+    ctx = tenant_context(request())
     chargers = services.charger_service(ctx)
     return json_reply(charger_view(chargers.get(path_id(charger_id)), chargers))
 
 
 @route("/v1/chargers/{charger_id}", methods=["PATCH"])
 def update_charger(charger_id: str) -> Response:
-    ctx = tenant_context(app.current_request)
+    ctx = tenant_context(request())
     chargers = services.charger_service(ctx)
-    patch = body(app.current_request, ChargerPatch)
+    patch = body(request(), ChargerPatch)
     return json_reply(charger_view(chargers.update(path_id(charger_id), patch), chargers))
 
 
 @route("/v1/chargers/{charger_id}", methods=["DELETE"])
 def delete_charger(charger_id: str) -> Response:
-    ctx = tenant_context(app.current_request)
+    ctx = tenant_context(request())
     services.charger_service(ctx).delete(path_id(charger_id))
     return no_content()
 
 
 @route("/v1/chargers/{charger_id}/password", methods=["POST"])
 def rotate_charger_password(charger_id: str) -> Response:
-    ctx = tenant_context(app.current_request)
+    ctx = tenant_context(request())
     chargers = services.charger_service(ctx)
     cp_id = path_id(charger_id)
     password = chargers.rotate_password(cp_id)
@@ -152,32 +159,32 @@ def rotate_charger_password(charger_id: str) -> Response:
 
 @route("/v1/tokens", methods=["POST"])
 def create_token() -> Response:
-    ctx = tenant_context(app.current_request)
-    return created(token_view(services.token_service(ctx).create(body(app.current_request, TokenIn))))
+    ctx = tenant_context(request())
+    return created(token_view(services.token_service(ctx).create(body(request(), TokenIn))))
 
 
 @route("/v1/tokens", methods=["GET"])
 def list_tokens() -> Response:
-    ctx = tenant_context(app.current_request)
-    q = query(app.current_request, ListQuery)
+    ctx = tenant_context(request())
+    q = query(request(), ListQuery)
     return page_reply(services.token_service(ctx).list(q.limit, q.next), token_view)
 
 
 @route("/v1/tokens/{uid}", methods=["GET"])
 def get_token(uid: str) -> Response:
-    ctx = tenant_context(app.current_request)
+    ctx = tenant_context(request())
     return json_reply(token_view(services.token_service(ctx).get(path_id(uid))))
 
 
 @route("/v1/tokens/{uid}", methods=["PATCH"])
 def update_token(uid: str) -> Response:
-    ctx = tenant_context(app.current_request)
-    patch = body(app.current_request, TokenPatch)
+    ctx = tenant_context(request())
+    patch = body(request(), TokenPatch)
     return json_reply(token_view(services.token_service(ctx).update(path_id(uid), patch)))
 
 
 @route("/v1/tokens/{uid}", methods=["DELETE"])
 def delete_token(uid: str) -> Response:
-    ctx = tenant_context(app.current_request)
+    ctx = tenant_context(request())
     services.token_service(ctx).delete(path_id(uid))
     return no_content()

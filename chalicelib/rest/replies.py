@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib.errors import (
     Conflict,
@@ -24,7 +24,7 @@ _STATUS: dict[type[PlatformError], int] = {
     Conflict: 409,
     Unprocessable: 422,
 }
-_JSON = {"Content-Type": "application/json"}
+_JSON: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 
 
 def json_reply(body: Any, status: int = 200) -> Response:

@@ -3,23 +3,29 @@ contract says, unexpected ones as a 500 with the request id, and one access log 
 from __future__ import annotations
 
 import functools
+import re
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice.app import Chalice, Request, Response
 
 from chalicelib.errors import Conflict, PlatformError
 from chalicelib.observability import logger
-from chalicelib.rest.replies import error_reply, internal_error_reply
+from chalicelib.rest.replies import error_body, error_reply, internal_error_reply
 from chalicelib.store.contract import ConcurrentModification
 
 View = Callable[..., Any]
 
 
+def current_request(app: Chalice) -> Request:
+    assert app.current_request is not None, "called outside a request"
+    return app.current_request
+
+
 def request_id(app: Chalice) -> str:
-    context = app.current_request.context or {}
+    context = current_request(app).context or {}
     lambda_context = getattr(app, "lambda_context", None)
     return (
         context.get("requestId")
@@ -47,7 +53,7 @@ def guarded(app: Chalice) -> Callable[..., Callable[[View], View]]:
                         status = 200
                     logger.info(
                         "request",
-                        method=app.current_request.method,
+                        method=current_request(app).method,
                         route=path,
                         status=status,
                         duration_ms=round((time.perf_counter() - started) * 1000, 1),
@@ -56,7 +62,8 @@ def guarded(app: Chalice) -> Callable[..., Callable[[View], View]]:
                 finally:
                     logger.thread_safe_clear_keys()
 
-            return app.route(path, **options)(handle)
+            registered: View = app.route(path, **options)(handle)
+            return registered
 
         return register
 
@@ -74,3 +81,18 @@ def _call(view: View, args: tuple[Any, ...], kwargs: dict[str, Any], rid: str) -
     except Exception:
         logger.exception("unhandled error")
         return internal_error_reply(rid)
+
+
+def contract_error_shape(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """HTTP middleware: errors Chalice answers itself (405, 415, ...) in the contract's error shape."""
+    response = get_response(event)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        response.body = error_body(_snake_case(str(body["Code"])), str(body["Message"]))
+        response.headers["Content-Type"] = "application/json"
+    return response
+
+
+def _snake_case(name: str) -> str:
+    words = re.findall(r"[A-Z][a-z0-9]*", name.removesuffix("Error")) or [name]
+    return "_".join(word.lower() for word in words)

@@ -1,7 +1,7 @@
 """The site model and the shapes the sites API accepts."""
 from __future__ import annotations
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import EmailStr, Field
 
 from chalicelib.iso_codes import CountryCode, TimeZoneName
 from chalicelib.validation import InputModel

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.store.repository import TenantScopedRepository, connection
+from chalicelib.store.repository import TenantScopedRepository, connection, failed_conditions
 from chalicelib.store.table import TableItem
 from chalicelib.tenancy.models import ApiKey, Role, Tenant
 
@@ -96,8 +96,7 @@ class TenantDirectory:
                 tx.save(_key_lookup(admin_key, tenant.id, tenant.slug),
                         condition=TableItem.pk.does_not_exist())
         except TransactWriteError as exc:
-            reasons = exc.cancellation_reasons or []
-            failed = [i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"]
+            failed = failed_conditions(exc)
             if 0 in failed:
                 raise SlugTaken(tenant.slug) from exc
             if tenant.party_id and 1 in failed:

@@ -72,6 +72,14 @@ class Requirement:
     item_id: str
 
 
+def failed_conditions(error: TransactWriteError) -> set[int]:
+    """Positions of the transaction's items whose condition failed."""
+    return {
+        position for position, reason in enumerate(error.cancellation_reasons or [])
+        if reason is not None and reason.code == "ConditionalCheckFailed"
+    }
+
+
 def connection() -> Connection:
     meta = TableItem.Meta
     return Connection(region=meta.region, host=meta.host)
@@ -82,6 +90,7 @@ class TenantScopedRepository(Generic[E]):
 
     kind: ClassVar[str]
     entity: ClassVar[type[BaseModel]]
+    id_field: ClassVar[str] = "id"
 
     def __init__(self, tenant_id: str) -> None:
         self.tenant_id = tenant_id
@@ -89,7 +98,7 @@ class TenantScopedRepository(Generic[E]):
 
     # -- what subclasses say about their entity ------------------------------------------------
     def item_id(self, entity: E) -> str:
-        return str(getattr(entity, "id"))
+        return str(getattr(entity, self.id_field))
 
     def sort_key(self, item_id: str) -> str:
         """The sort key for an id (subclasses normalise, e.g. case-insensitive token uids)."""
@@ -169,13 +178,12 @@ class TenantScopedRepository(Generic[E]):
                     )
                 tx.save(item, condition=TableItem.pk.does_not_exist())
         except TransactWriteError as exc:
-            reasons = exc.cancellation_reasons or []
-            for req, reason in zip(requires, reasons):
-                if reason is not None and reason.code == "ConditionalCheckFailed":
+            failed = failed_conditions(exc)
+            for position, req in enumerate(requires):
+                if position in failed:
                     raise MissingReference(req.repository.kind, req.item_id) from exc
-            if len(reasons) > len(requires) and reasons[len(requires)] is not None:
-                if reasons[len(requires)].code == "ConditionalCheckFailed":
-                    raise AlreadyExists(self.item_id(entity)) from exc
+            if len(requires) in failed:
+                raise AlreadyExists(self.item_id(entity)) from exc
             raise
 
     def update(self, item_id: str, change: Callable[[E], E]) -> E | None:
@@ -230,7 +238,7 @@ class TenantScopedRepository(Generic[E]):
         )
 
     def _load(self, item: TableItem) -> E:
-        return self.entity.model_validate(item.data.as_dict())  # type: ignore[return-value]
+        return self.entity.model_validate(item.data.as_dict())  # type: ignore[return-value]  # E is entity
 
 
 __all__ = [

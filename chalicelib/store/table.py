@@ -62,6 +62,6 @@ def create_table(wait: bool = True) -> None:
 
 def table_schema() -> dict[str, Any]:
     """Key schema, attribute definitions and GSIs, for infrastructure code to build the same table."""
-    schema: dict[str, Any] = TableItem._get_schema()
+    schema: dict[str, Any] = dict(TableItem._get_schema())
     schema["ttl_attribute"] = TTL_ATTRIBUTE
     return schema

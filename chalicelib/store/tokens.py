@@ -9,8 +9,7 @@ class TokenRepository(TenantScopedRepository[Token]):
     kind = "TOKEN"
     entity = Token
 
-    def item_id(self, entity: Token) -> str:
-        return entity.uid
+    id_field = "uid"
 
     def sort_key(self, item_id: str) -> str:
         return item_id.upper()

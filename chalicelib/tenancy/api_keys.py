@@ -4,8 +4,8 @@ from __future__ import annotations
 from chalicelib.clock import now_rfc3339
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.identifiers import new_id
-from chalicelib.store.directory import ApiKeyRepository
 from chalicelib.store.contract import MAX_PAGE_SIZE, Page
+from chalicelib.store.directory import ApiKeyRepository
 from chalicelib.tenancy.credentials import api_key_digest, api_key_hint, new_api_key
 from chalicelib.tenancy.models import ApiKey, ApiKeyIn, Role, TenantContext
 

@@ -2,7 +2,8 @@
 Chalice app that runs in Lambda), prints what a newcomer needs, and stops cleanly on Ctrl-C or SIGTERM.
 
 Environment: PORT (REST API, default 8000), HOST (default 127.0.0.1), WS_PORT (the OCPP WebSocket
-port written into chargers' URLs, default 9000), MOTO_PORT (default: any free port), SEED_DEMO=1 (create a demo tenant, site, charger and token and print their credentials).
+port written into chargers' URLs, default 9000), MOTO_PORT (default: any free port), SEED_DEMO=1
+(create a demo tenant, site, charger and token and print their credentials).
 """
 from __future__ import annotations
 

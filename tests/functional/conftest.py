@@ -105,4 +105,5 @@ def tenant_b(anonymous: Api) -> Api:
 def site_a(tenant_a: Api) -> dict[str, Any]:
     reply = tenant_a.post("/v1/sites", SITE)
     assert reply.status == 201, reply.json
-    return reply.json
+    site: dict[str, Any] = reply.json
+    return site

@@ -1,5 +1,6 @@
 import io
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,10 +22,12 @@ def log_output() -> Iterator[io.StringIO]:
     """What the platform's Powertools logger writes (stdout in Lambda, CloudWatch picks it up)."""
     from chalicelib.observability import logger
 
+    handler = logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
     buffer = io.StringIO()
-    previous = logger.registered_handler.setStream(buffer)
+    previous = handler.setStream(buffer)
     yield buffer
-    logger.registered_handler.setStream(previous)
+    handler.setStream(previous)
 
 
 def test_requests_are_logged_as_json_with_tenant_and_request_ids_and_no_secrets(

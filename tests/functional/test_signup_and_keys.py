@@ -135,3 +135,16 @@ def test_the_last_admin_key_cannot_be_revoked(tenant_a: Api) -> None:
 
 def test_revoking_an_unknown_key_is_a_404(tenant_a: Api) -> None:
     assert tenant_a.delete("/v1/api-keys/key_nope").status == 404
+
+
+def test_a_body_that_is_not_json_by_content_type_gets_the_contract_error_shape(anonymous: Api) -> None:
+    reply = anonymous.post("/v1/signup", raw="name=x", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert reply.status == 415
+    assert reply.json["error"]["code"] == "unsupported_media_type"
+    assert "application/x-www-form-urlencoded" in reply.json["error"]["message"]
+
+
+def test_an_unsupported_method_gets_the_contract_error_shape(tenant_a: Api) -> None:
+    reply = tenant_a.call("PUT", "/v1/sites")
+    assert reply.status == 405
+    assert reply.json["error"]["code"] == "method_not_allowed"
