@@ -1,12 +1,14 @@
 """Validated ISO code types for pydantic models: countries (ISO 3166-1 alpha-2), currencies (ISO 4217)
-and IANA time zones."""
+and IANA time zones. The code tables come from the small, self-contained `iso3166` and `iso4217`
+packages (pycountry would add 21 MB of translations to every Lambda)."""
 from __future__ import annotations
 
 import zoneinfo
 from functools import lru_cache
 from typing import Annotated
 
-import pycountry
+import iso3166
+from iso4217 import Currency
 from pydantic import AfterValidator, BeforeValidator
 
 
@@ -15,13 +17,23 @@ def _upper(value: object) -> object:
 
 
 def _country(code: str) -> str:
-    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+    if code not in iso3166.countries_by_alpha2:
         raise ValueError("must be an ISO 3166-1 alpha-2 country code, e.g. NL")
     return code
 
 
+def minor_units(currency: str) -> int | None:
+    """Digits after the decimal point (EUR 2, JPY 0, KWD 3); None for what is not money to bill in
+    (precious metals, funds, XXX/XTS) or not a currency at all."""
+    try:
+        exponent: int | None = Currency(currency).exponent
+    except ValueError:
+        return None
+    return exponent
+
+
 def _currency(code: str) -> str:
-    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
+    if len(code) != 3 or minor_units(code) is None:
         raise ValueError("must be an ISO 4217 currency code, e.g. EUR")
     return code
 

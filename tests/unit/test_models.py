@@ -58,7 +58,8 @@ def test_evses_and_connectors_are_numbered_from_one_and_keep_live_status() -> No
 
 
 @pytest.mark.parametrize(("field", "value"), [
-    ("country", "XX"), ("country", "NLD"), ("currency", "EURO"), ("currency", "ABC"), ("email", "not-an-email"),
+    ("country", "XX"), ("country", "NLD"), ("currency", "EURO"), ("currency", "ABC"), ("currency", "XAU"),
+    ("currency", "XXX"), ("email", "not-an-email"),
     ("party_id", "ABCD"), ("party_id", "A-C"),
 ])
 def test_signup_rejects_invalid_codes(field: str, value: str) -> None:
