@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: dev test lint test-unit test-functional test-e2e clean
+.PHONY: dev test bench lint test-unit test-functional test-e2e clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ dev: $(STAMP)
 ## Install what the tests need, check style and types, and run every tier.
 test: lint
 	$(BIN)/python -m pytest
+
+## Print what requests cost (median time, DynamoDB reads/writes, cold import). Figures, not tests.
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench.rest_api
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
