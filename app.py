@@ -9,13 +9,13 @@ from chalicelib.errors import NotFound
 from chalicelib.rest.auth import tenant_context
 from chalicelib.rest.replies import created, json_reply, no_content, page_reply
 from chalicelib.rest.requests import ListQuery, body, path_id, query
-from chalicelib.rest.routing import contract_error_shape, guarded
+from chalicelib.rest.routing import guarded, http_edge
 from chalicelib.rest.views import api_key_view, charger_view, site_view, tenant_view, token_view
 from chalicelib.sites.models import SiteIn, SitePatch
 from chalicelib.tenancy.models import ApiKeyIn, SignupIn
 
 app = Chalice(app_name="evcharge")
-app.register_middleware(contract_error_shape, "http")
+app.register_middleware(http_edge, "http")
 route = guarded(app)
 
 

@@ -35,13 +35,12 @@ def api_key_service(ctx: TenantContext) -> ApiKeyService:
 
 
 def site_service(ctx: TenantContext) -> SiteService:
-    return SiteService(SiteRepository(ctx.tenant_id), ChargerRepository(ctx.tenant_id))
+    return SiteService(SiteRepository(ctx.tenant_id))
 
 
 def charger_service(ctx: TenantContext) -> ChargerService:
     return ChargerService(
-        ChargerRepository(ctx.tenant_id), SiteRepository(ctx.tenant_id),
-        tenant_slug=ctx.slug, ocpp_base_url=settings().ocpp_base_url,
+        ChargerRepository(ctx.tenant_id), tenant_slug=ctx.slug, ocpp_base_url=settings().ocpp_base_url,
     )
 
 

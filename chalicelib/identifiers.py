@@ -4,6 +4,7 @@ The time prefix makes ids sort by creation, so a tenant's lists page in the orde
 """
 from __future__ import annotations
 
+import re
 import secrets
 import time
 
@@ -16,6 +17,11 @@ def _base32(number: int, length: int) -> str:
         number, digit = divmod(number, 32)
         chars.append(_CROCKFORD[digit])
     return "".join(reversed(chars))
+
+
+def id_pattern(prefix: str) -> re.Pattern[str]:
+    """What `new_id(prefix)` produces, to recognise well-formed ids arriving in requests."""
+    return re.compile(rf"^{re.escape(prefix)}_[{_CROCKFORD}]{{26}}$")
 
 
 def new_id(prefix: str) -> str:

@@ -38,9 +38,16 @@ def _currency(code: str) -> str:
     return code
 
 
+# Names in the tz database that are not places: "the host's zone" and placeholders.
+_NOT_PLACES = frozenset({"Factory", "localtime", "posixrules"})
+
+
 @lru_cache(maxsize=1)
 def _time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(
+        name for name in zoneinfo.available_timezones()
+        if name not in _NOT_PLACES and not name.startswith(("posix/", "right/"))
+    )
 
 
 def _time_zone(name: str) -> str:

@@ -13,7 +13,6 @@ from chalicelib.validation import reject_nulls
 
 if TYPE_CHECKING:
     from chalicelib.store.chargers import ChargerRepository
-    from chalicelib.store.sites import SiteRepository
 
 
 def ocpp_url(ocpp_base_url: str, tenant_slug: str, charger_id: str) -> str:
@@ -23,11 +22,8 @@ def ocpp_url(ocpp_base_url: str, tenant_slug: str, charger_id: str) -> str:
 
 
 class ChargerService:
-    def __init__(
-        self, chargers: ChargerRepository, sites: SiteRepository, *, tenant_slug: str, ocpp_base_url: str
-    ) -> None:
+    def __init__(self, chargers: ChargerRepository, *, tenant_slug: str, ocpp_base_url: str) -> None:
         self._chargers = chargers
-        self._sites = sites
         self._slug = tenant_slug
         self._ocpp_base_url = ocpp_base_url
 
@@ -66,8 +62,6 @@ class ChargerService:
     def update(self, charger_id: str, patch: ChargerPatch) -> Charger:
         changes = patch.model_dump(exclude_unset=True)
         reject_nulls(changes, ("site_id", "evses"))
-        if "site_id" in changes and not self._sites.exists(changes["site_id"]):
-            raise _unknown_site(changes["site_id"])
 
         def apply(charger: Charger) -> Charger:
             fields = {k: v for k, v in changes.items() if k != "evses"}
@@ -75,7 +69,10 @@ class ChargerService:
                 fields["evses"] = number_evses(patch.evses, charger.evses)
             return charger.model_copy(update={**fields, "updated_at": now_rfc3339()})
 
-        updated = self._chargers.update(charger_id, apply)
+        try:
+            updated = self._chargers.update(charger_id, apply)  # checks the new site in the same write
+        except MissingReference:
+            raise _unknown_site(changes["site_id"]) from None
         if updated is None:
             raise NotFound.of("charger", charger_id)
         return updated

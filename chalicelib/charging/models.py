@@ -11,9 +11,24 @@ from chalicelib.clock import rfc3339
 from chalicelib.validation import InputModel
 
 # The OCPP identity: OCPP 2.0.1's identifierString set (also fine for 1.6), at most 48 characters.
-# ':' is left out because the identity is the HTTP Basic username, where ':' ends the username.
-CHARGE_POINT_ID_PATTERN = r"^[A-Za-z0-9*\-_=+|@.]{1,48}$"
-ChargePointId = Annotated[str, StringConstraints(pattern=CHARGE_POINT_ID_PATTERN)]
+# ':' is left out because the identity is the HTTP Basic username, where ':' ends the username;
+# ids of dots only are left out because URLs normalise them away ('/ocpp/acme/..').
+CHARGE_POINT_ID = re.compile(r"^[A-Za-z0-9*\-_=+|@.]{1,48}$")
+
+
+def is_charge_point_id(value: str) -> bool:
+    return CHARGE_POINT_ID.match(value) is not None and value.strip(".") != ""
+
+
+def _charge_point_id(value: str) -> str:
+    if not is_charge_point_id(value):
+        raise ValueError("must be 1 to 48 characters of A-Z a-z 0-9 * - _ = + | @ . (not only dots)")
+    return value
+
+
+ChargePointId = Annotated[str, AfterValidator(_charge_point_id)]
+# Power ratings: a tenth of a kW at least, kept to watts (also keeps values inside DynamoDB's range).
+PowerKw = Annotated[float, Field(ge=0.1, le=1000), AfterValidator(lambda kw: round(kw, 3))]
 
 
 class OcppVersion(StrEnum):
@@ -84,7 +99,7 @@ class ConnectorFormat(StrEnum):
 class ConnectorIn(InputModel):
     standard: ConnectorStandard
     power_type: PowerType
-    max_power_kw: float = Field(gt=0, le=1000)
+    max_power_kw: PowerKw
     format: ConnectorFormat | None = None
 
 
@@ -157,12 +172,18 @@ def number_evses(evses: list[EvseIn], previous: list[Evse] | None = None) -> lis
 
 # -- tokens -------------------------------------------------------------------------------------
 
+_TOKEN_UID = re.compile(r"^[!-~]{1,36}$")  # printable ASCII, no spaces
 _UNSAFE_IN_PATH = re.compile(r"[/?#%]")
 
 
+def is_token_uid(value: str) -> bool:
+    return (_TOKEN_UID.match(value) is not None and not _UNSAFE_IN_PATH.search(value)
+            and value.strip(".") != "")
+
+
 def _token_uid(value: str) -> str:
-    if not value.isascii() or not value.isprintable() or " " in value or _UNSAFE_IN_PATH.search(value):
-        raise ValueError("must be printable ASCII without spaces or / ? # %")
+    if not is_token_uid(value):
+        raise ValueError("must be printable ASCII without spaces or / ? # % (not only dots)")
     return value
 
 

@@ -17,7 +17,7 @@ M = TypeVar("M", bound=BaseModel)
 
 class ListQuery(InputModel):
     limit: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
-    next: str | None = Field(default=None, min_length=1, max_length=2048)
+    next: str | None = Field(default=None, min_length=1, max_length=1024)
 
 
 def body(request: Request, model: type[M]) -> M:
@@ -28,6 +28,8 @@ def body(request: Request, model: type[M]) -> M:
         data: Any = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput("the request body is not valid JSON", code="invalid_json") from None
+    except RecursionError:
+        raise InvalidInput("the request body is nested too deeply", code="invalid_json") from None
     if not isinstance(data, dict):
         raise InvalidInput("the request body must be a JSON object", code="invalid_json")
     return validated(model, data)

@@ -1,5 +1,12 @@
-"""Registering REST routes with one guard: request-scoped log keys, platform errors rendered as the
-contract says, unexpected ones as a 500 with the request id, and one access log line per request."""
+"""The REST edge's two wrappers.
+
+- `http_edge`, a Chalice middleware around every HTTP request (including the 405/415 replies
+  Chalice makes itself): a request id for logs and the `X-Request-Id` header, request-scoped log
+  keys, the contract's error shape, and one access log line.
+- `guarded(app)`, a route decorator like `app.route` that renders platform errors as the contract
+  says and unexpected ones as a 500 naming the request id (Chalice would swallow both before any
+  middleware sees them).
+"""
 from __future__ import annotations
 
 import functools
@@ -19,48 +26,50 @@ from chalicelib.store.contract import ConcurrentModification
 View = Callable[..., Any]
 
 
-def current_request(app: Chalice) -> Request:
-    assert app.current_request is not None, "called outside a request"
-    return app.current_request
+def request_id(request: Request) -> str:
+    """API Gateway's request id, else Lambda's, else a new one; stored so every reader agrees."""
+    context = request.context
+    if not context.get("requestId"):
+        lambda_context = getattr(request, "lambda_context", None)
+        context["requestId"] = getattr(lambda_context, "aws_request_id", None) or str(uuid.uuid4())
+    return str(context["requestId"])
 
 
-def request_id(app: Chalice) -> str:
-    context = current_request(app).context or {}
-    lambda_context = getattr(app, "lambda_context", None)
-    return (
-        context.get("requestId")
-        or getattr(lambda_context, "aws_request_id", None)
-        or str(uuid.uuid4())
-    )
+def http_edge(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    started = time.perf_counter()
+    rid = request_id(event)
+    logger.thread_safe_append_keys(request_id=rid)
+    try:
+        response = get_response(event)
+        _to_contract_shape(response)
+        response.headers["X-Request-Id"] = rid
+        logger.info(
+            "request", method=event.method, route=event.context.get("resourcePath"),
+            status=response.status_code, duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        return response
+    finally:
+        logger.thread_safe_clear_keys()
 
 
 def guarded(app: Chalice) -> Callable[..., Callable[[View], View]]:
-    """`@route(path, methods=[...])`: like `app.route`, with the guard described above."""
+    """`@route(path, methods=[...])`: like `app.route`, with platform errors rendered as the contract says."""
 
     def route(path: str, **options: Any) -> Callable[[View], View]:
         def register(view: View) -> View:
             @functools.wraps(view)
             def handle(*args: Any, **kwargs: Any) -> Any:
-                started = time.perf_counter()
-                rid = request_id(app)
-                logger.thread_safe_append_keys(request_id=rid)
                 try:
-                    response = _call(view, args, kwargs, rid)
-                    if isinstance(response, Response):
-                        response.headers["X-Request-Id"] = rid
-                        status = response.status_code
-                    else:
-                        status = 200
-                    logger.info(
-                        "request",
-                        method=current_request(app).method,
-                        route=path,
-                        status=status,
-                        duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                    )
-                    return response
-                finally:
-                    logger.thread_safe_clear_keys()
+                    return view(*args, **kwargs)
+                except PlatformError as error:
+                    return error_reply(error)
+                except ConcurrentModification:
+                    return error_reply(Conflict("the object changed while this request ran; retry",
+                                                code="concurrent_modification"))
+                except Exception:
+                    logger.exception("unhandled error")
+                    assert app.current_request is not None
+                    return internal_error_reply(request_id(app.current_request))
 
             registered: View = app.route(path, **options)(handle)
             return registered
@@ -70,27 +79,12 @@ def guarded(app: Chalice) -> Callable[..., Callable[[View], View]]:
     return route
 
 
-def _call(view: View, args: tuple[Any, ...], kwargs: dict[str, Any], rid: str) -> Any:
-    try:
-        return view(*args, **kwargs)
-    except PlatformError as error:
-        return error_reply(error)
-    except ConcurrentModification:
-        return error_reply(Conflict("the object changed while this request ran; retry",
-                                    code="concurrent_modification"))
-    except Exception:
-        logger.exception("unhandled error")
-        return internal_error_reply(rid)
-
-
-def contract_error_shape(event: Any, get_response: Callable[[Any], Response]) -> Response:
-    """HTTP middleware: errors Chalice answers itself (405, 415, ...) in the contract's error shape."""
-    response = get_response(event)
+def _to_contract_shape(response: Response) -> None:
+    """Errors Chalice answers itself ({"Code", "Message"}) in the contract's error shape."""
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
         response.body = error_body(_snake_case(str(body["Code"])), str(body["Message"]))
         response.headers["Content-Type"] = "application/json"
-    return response
 
 
 def _snake_case(name: str) -> str:

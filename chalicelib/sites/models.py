@@ -1,10 +1,17 @@
 """The site model and the shapes the sites API accepts."""
 from __future__ import annotations
 
-from pydantic import EmailStr, Field
+from typing import Annotated
+
+from pydantic import AfterValidator, EmailStr, Field
 
 from chalicelib.iso_codes import CountryCode, TimeZoneName
 from chalicelib.validation import InputModel
+
+# Coordinates to 7 decimals (about 1 cm), as OCPI's GeoLocation; this also keeps values inside DynamoDB's range.
+Latitude = Annotated[float, Field(ge=-90, le=90), AfterValidator(lambda v: round(v, 7))]
+Longitude = Annotated[float, Field(ge=-180, le=180), AfterValidator(lambda v: round(v, 7))]
+GridKw = Annotated[float, Field(ge=0.1, le=100_000), AfterValidator(lambda kw: round(kw, 3))]
 
 
 class SiteOwner(InputModel):
@@ -20,11 +27,11 @@ class SiteFields(InputModel):
     city: str = Field(min_length=1, max_length=100)
     postal_code: str = Field(min_length=1, max_length=20)
     country: CountryCode
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
+    latitude: Latitude
+    longitude: Longitude
     time_zone: TimeZoneName
     # Grid connection capacity shared by the site's chargers; load management allocates within it.
-    max_power_kw: float | None = Field(default=None, gt=0, le=100_000)
+    max_power_kw: GridKw | None = None
     owner: SiteOwner | None = None
 
 
@@ -40,10 +47,10 @@ class SitePatch(InputModel):
     city: str | None = Field(default=None, min_length=1, max_length=100)
     postal_code: str | None = Field(default=None, min_length=1, max_length=20)
     country: CountryCode | None = None
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
     time_zone: TimeZoneName | None = None
-    max_power_kw: float | None = Field(default=None, gt=0, le=100_000)
+    max_power_kw: GridKw | None = None
     owner: SiteOwner | None = None
 
 

@@ -7,18 +7,16 @@ from chalicelib.clock import now_rfc3339
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.identifiers import new_id
 from chalicelib.sites.models import Site, SiteIn, SitePatch
-from chalicelib.store.contract import Page
+from chalicelib.store.contract import Page, StillReferenced
 from chalicelib.validation import validated
 
 if TYPE_CHECKING:
-    from chalicelib.store.chargers import ChargerRepository
     from chalicelib.store.sites import SiteRepository
 
 
 class SiteService:
-    def __init__(self, sites: SiteRepository, chargers: ChargerRepository) -> None:
+    def __init__(self, sites: SiteRepository) -> None:
         self._sites = sites
-        self._chargers = chargers
 
     def create(self, request: SiteIn) -> Site:
         now = now_rfc3339()
@@ -48,8 +46,10 @@ class SiteService:
         return updated
 
     def delete(self, site_id: str) -> None:
-        if not self._sites.exists(site_id):
+        try:
+            deleted = self._sites.delete(site_id)
+        except StillReferenced:
+            raise Conflict("the site still has chargers; move or delete them first",
+                           code="site_has_chargers") from None
+        if not deleted:
             raise NotFound.of("site", site_id)
-        if self._chargers.count_at_site(site_id):
-            raise Conflict("the site still has chargers; move or delete them first", code="site_has_chargers")
-        self._sites.delete(site_id)

@@ -1,11 +1,9 @@
-"""Chargers of one tenant, indexed by site."""
+"""Chargers of one tenant: each references its site, and is indexed by it."""
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from chalicelib.charging.models import Charger
+from chalicelib.charging.models import Charger, is_charge_point_id
 from chalicelib.store.contract import Page
-from chalicelib.store.repository import Requirement, TenantScopedRepository
+from chalicelib.store.repository import Reference, TenantScopedRepository
 from chalicelib.store.sites import SiteRepository
 
 
@@ -13,10 +11,11 @@ class ChargerRepository(TenantScopedRepository[Charger]):
     kind = "CHARGER"
     entity = Charger
 
-    def add(self, entity: Charger, *, requires: Sequence[Requirement] = ()) -> None:
-        """Create the charger; MissingReference if its site does not exist (checked in the same transaction)."""
-        site = Requirement(SiteRepository(self.tenant_id), entity.site_id)
-        super().add(entity, requires=[site, *requires])
+    def accepts_id(self, item_id: str) -> bool:
+        return is_charge_point_id(item_id)
+
+    def references(self, entity: Charger) -> list[Reference]:
+        return [Reference(SiteRepository(self.tenant_id), entity.site_id)]
 
     def _site_partition(self, site_id: str) -> str:
         return f"{self.partition('SITECHARGERS')}#{site_id}"
@@ -25,7 +24,6 @@ class ChargerRepository(TenantScopedRepository[Charger]):
         return self._site_partition(entity.site_id), entity.id
 
     def list_at_site(self, site_id: str, limit: int, cursor: str | None = None) -> Page[Charger]:
+        if not SiteRepository(self.tenant_id).accepts_id(site_id):
+            return Page([], None)
         return self.list_by_index(self._site_partition(site_id), limit, cursor)
-
-    def count_at_site(self, site_id: str) -> int:
-        return self.count_by_index(self._site_partition(site_id))

@@ -30,6 +30,15 @@ class MissingReference(Exception):
         self.item_id = item_id
 
 
+class StillReferenced(Exception):
+    """The item cannot be deleted while other items point at it (a site with chargers)."""
+
+    def __init__(self, kind: str, item_id: str) -> None:
+        super().__init__(f"{kind} {item_id} is still referenced")
+        self.kind = kind
+        self.item_id = item_id
+
+
 class ConcurrentModification(Exception):
     """Optimistic locking lost repeatedly; the caller may retry."""
 

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.store.repository import TenantScopedRepository, connection, failed_conditions
+from chalicelib.identifiers import id_pattern
+from chalicelib.store.repository import TenantScopedRepository, conflicted, connection, failed_conditions
 from chalicelib.store.table import TableItem
 from chalicelib.tenancy.models import ApiKey, Role, Tenant
 
+KEY_ID = id_pattern("key")
 _KEY = "APIKEY"
 _SLUG = "SLUG"
 _PARTY = "PARTY"
@@ -61,16 +63,31 @@ class ApiKeyRepository(TenantScopedRepository[ApiKey]):
     kind = "APIKEY"
     entity = ApiKey
 
+    def accepts_id(self, item_id: str) -> bool:
+        return KEY_ID.match(item_id) is not None
+
     def add_key(self, key: ApiKey, slug: str) -> None:
         """Write the key's record and its digest lookup together."""
         with TransactWrite(connection=connection()) as tx:
             tx.save(self._to_item(key), condition=TableItem.pk.does_not_exist())
             tx.save(_key_lookup(key, self.tenant_id, slug), condition=TableItem.pk.does_not_exist())
 
-    def revoke(self, key: ApiKey) -> None:
-        with TransactWrite(connection=connection()) as tx:
-            tx.delete(TableItem(self._pk, self.sort_key(key.id)), add_version_condition=False)
-            tx.delete(TableItem(f"{_KEY}#{key.digest}", _KEY), add_version_condition=False)
+    def revoke(self, key: ApiKey, *, while_kept: ApiKey | None = None) -> bool:
+        """Delete the key and its lookup. With `while_kept`, only if that other key still exists at
+        the same instant (so two admins revoking each other cannot leave a tenant with none);
+        False when it does not."""
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.delete(TableItem(self._pk, self.sort_key(key.id)), add_version_condition=False)
+                tx.delete(TableItem(f"{_KEY}#{key.digest}", _KEY), add_version_condition=False)
+                if while_kept is not None:
+                    tx.condition_check(TableItem, self._pk, self.sort_key(while_kept.id),
+                                       condition=TableItem.pk.exists())
+        except TransactWriteError as exc:
+            if failed_conditions(exc) or conflicted(exc):
+                return False
+            raise
+        return True
 
 
 def _key_lookup(key: ApiKey, tenant_id: str, slug: str) -> TableItem:

@@ -26,13 +26,15 @@ from chalicelib.store.contract import (
     InvalidCursor,
     MissingReference,
     Page,
+    StillReferenced,
 )
-from chalicelib.store.table import TableItem
+from chalicelib.store.table import CounterItem, TableItem
 
 E = TypeVar("E", bound=BaseModel)
 
 TENANT_ID_PATTERN = re.compile(r"^ten_[0-9a-z]{26}$")
 _OPTIMISTIC_RETRIES = 5
+_MAX_ID_LENGTH = 200
 
 
 def tenant_partition(tenant_id: str, kind: str) -> str:
@@ -58,18 +60,24 @@ def decode_cursor(token: str, expected_parts: int) -> list[str]:
     if (
         not isinstance(parts, list)
         or len(parts) != expected_parts
-        or not all(isinstance(p, str) and p for p in parts)
+        or not all(isinstance(p, str) and 0 < len(p) <= _MAX_ID_LENGTH * 2 for p in parts)
     ):
         raise InvalidCursor()
     return parts
 
 
 @dataclass(frozen=True)
-class Requirement:
-    """An item that must exist when a write happens, checked in the same transaction."""
+class Reference:
+    """An entity points at another item of its tenant (a charger at its site). The referenced item
+    counts its referrers in the same transactions, so it cannot be deleted while referenced and a
+    referrer can never point at a deleted item."""
 
     repository: TenantScopedRepository[Any]
     item_id: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.repository._pk, self.repository.sort_key(self.item_id)
 
 
 def failed_conditions(error: TransactWriteError) -> set[int]:
@@ -78,6 +86,11 @@ def failed_conditions(error: TransactWriteError) -> set[int]:
         position for position, reason in enumerate(error.cancellation_reasons or [])
         if reason is not None and reason.code == "ConditionalCheckFailed"
     }
+
+
+def conflicted(error: TransactWriteError) -> bool:
+    """Another transaction touched the same items at the same time; retrying is safe."""
+    return any(r is not None and r.code == "TransactionConflict" for r in error.cancellation_reasons or [])
 
 
 def connection() -> Connection:
@@ -100,6 +113,11 @@ class TenantScopedRepository(Generic[E]):
     def item_id(self, entity: E) -> str:
         return str(getattr(entity, self.id_field))
 
+    def accepts_id(self, item_id: str) -> bool:
+        """Whether an id from a request could name an item here; anything else is simply absent
+        (and never reaches DynamoDB, whose key size limits would answer an error)."""
+        return 0 < len(item_id) <= _MAX_ID_LENGTH
+
     def sort_key(self, item_id: str) -> str:
         """The sort key for an id (subclasses normalise, e.g. case-insensitive token uids)."""
         return item_id
@@ -107,6 +125,10 @@ class TenantScopedRepository(Generic[E]):
     def index_keys(self, entity: E) -> tuple[str, str] | None:
         """GSI1 keys for the entity, built with `self.partition(...)`; None when not indexed."""
         return None
+
+    def references(self, entity: E) -> list[Reference]:
+        """The items this entity points at, which must exist while it does."""
+        return []
 
     def partition(self, kind: str) -> str:
         return tenant_partition(self.tenant_id, kind)
@@ -154,14 +176,13 @@ class TenantScopedRepository(Generic[E]):
         next_cursor = encode_cursor([page[-1].gsi1sk or "", page[-1].sk]) if more else None
         return Page([self._load(i) for i in page], next_cursor)
 
-    def count_by_index(self, gsi1pk: str) -> int:
-        return TableItem.by_gsi1.count(gsi1pk, filter_condition=TableItem.kind == self.kind)
-
     # -- writes --------------------------------------------------------------------------------
-    def add(self, entity: E, *, requires: Sequence[Requirement] = ()) -> None:
-        """Create the item; AlreadyExists if the id is taken, MissingReference if a requirement is absent."""
+    def add(self, entity: E) -> None:
+        """Create the item. AlreadyExists if the id is taken; MissingReference if an item it
+        references is absent (checked, and its referrer count raised, in the same transaction)."""
         item = self._to_item(entity)
-        if not requires:
+        refs = self.references(entity)
+        if not refs:
             try:
                 item.save(condition=TableItem.pk.does_not_exist())
             except PutError as exc:
@@ -169,58 +190,96 @@ class TenantScopedRepository(Generic[E]):
                     raise AlreadyExists(self.item_id(entity)) from exc
                 raise
             return
+        _require_valid(refs)
         try:
             with TransactWrite(connection=connection()) as tx:
-                for req in requires:
-                    tx.condition_check(
-                        TableItem, req.repository._pk, req.repository.sort_key(req.item_id),
-                        condition=TableItem.pk.exists(),
-                    )
                 tx.save(item, condition=TableItem.pk.does_not_exist())
+                for ref in refs:
+                    _count_referrer(tx, ref, +1)
         except TransactWriteError as exc:
             failed = failed_conditions(exc)
-            for position, req in enumerate(requires):
-                if position in failed:
-                    raise MissingReference(req.repository.kind, req.item_id) from exc
-            if len(requires) in failed:
+            if 0 in failed:
                 raise AlreadyExists(self.item_id(entity)) from exc
+            _raise_missing(refs, failed, offset=1, error=exc)
+            if conflicted(exc):
+                raise ConcurrentModification(self.item_id(entity)) from exc
             raise
 
     def update(self, item_id: str, change: Callable[[E], E]) -> E | None:
-        """Read, change and write back under optimistic locking; None when the item is absent."""
+        """Read, change and write back under optimistic locking; None when the item is absent.
+        A change of references moves the referrer counts in the same transaction."""
         for _ in range(_OPTIMISTIC_RETRIES):
             item = self._get_item(item_id)
             if item is None:
                 return None
-            updated = change(self._load(item))
+            current = self._load(item)
+            updated = change(current)
             new_item = self._to_item(updated)
             new_item.version = item.version
+            new_item.referrers = item.referrers
+            old_refs = {ref.key: ref for ref in self.references(current)}
+            new_refs = {ref.key: ref for ref in self.references(updated)}
+            added = [ref for key, ref in new_refs.items() if key not in old_refs]
+            removed = [ref for key, ref in old_refs.items() if key not in new_refs]
             try:
-                new_item.save()  # VersionAttribute makes this conditional on the version read
+                if not added and not removed:
+                    new_item.save()  # VersionAttribute makes this conditional on the version read
+                    return updated
+                _require_valid(added)
+                with TransactWrite(connection=connection()) as tx:
+                    tx.save(new_item)
+                    for ref in added:
+                        _count_referrer(tx, ref, +1)
+                    for ref in removed:
+                        _count_referrer(tx, ref, -1)
             except PutError as exc:
                 if exc.cause_response_code == "ConditionalCheckFailedException":
+                    continue
+                raise
+            except TransactWriteError as exc:
+                failed = failed_conditions(exc)
+                _raise_missing(added, failed, offset=1, error=exc)
+                if 0 in failed or conflicted(exc):
                     continue
                 raise
             return updated
         raise ConcurrentModification(item_id)
 
     def delete(self, item_id: str) -> bool:
-        """Delete the item; False when it did not exist."""
-        item = self._get_item(item_id)
-        if item is None:
-            return False
-        try:
-            TableItem(self._pk, self.sort_key(item_id)).delete(
-                condition=TableItem.pk.exists(), add_version_condition=False
-            )
-        except DeleteError as exc:  # deleted meanwhile by a concurrent request: same outcome
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+        """Delete the item; False when it did not exist, StillReferenced while something points at it."""
+        for _ in range(_OPTIMISTIC_RETRIES):
+            item = self._get_item(item_id)
+            if item is None:
                 return False
-            raise
-        return True
+            if item.referrers:
+                raise StillReferenced(self.kind, item_id)
+            refs = self.references(self._load(item))
+            # Unchanged since read: a referrer added meanwhile bumps the version and fails this.
+            unchanged = TableItem.version == item.version
+            try:
+                if not refs:
+                    TableItem(self._pk, self.sort_key(item_id)).delete(
+                        condition=unchanged, add_version_condition=False
+                    )
+                    return True
+                with TransactWrite(connection=connection()) as tx:
+                    tx.delete(TableItem(self._pk, self.sort_key(item_id)), condition=unchanged,
+                              add_version_condition=False)
+                    for ref in refs:
+                        _count_referrer(tx, ref, -1)
+                return True
+            except DeleteError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+            except TransactWriteError as exc:
+                if not (failed_conditions(exc) or conflicted(exc)):
+                    raise
+        raise ConcurrentModification(item_id)
 
     # -- mapping -------------------------------------------------------------------------------
     def _get_item(self, item_id: str) -> TableItem | None:
+        if not self.accepts_id(item_id):
+            return None
         try:
             return TableItem.get(self._pk, self.sort_key(item_id), consistent_read=True)
         except TableItem.DoesNotExist:
@@ -241,7 +300,30 @@ class TenantScopedRepository(Generic[E]):
         return self.entity.model_validate(item.data.as_dict())  # type: ignore[return-value]  # E is entity
 
 
+def _count_referrer(tx: TransactWrite, ref: Reference, delta: int) -> None:
+    """Raise or lower the referenced item's referrer count; it must exist. Its version moves too, so a
+    concurrent whole-item write of it (which read the old count) fails its version check and retries."""
+    pk, sk = ref.key
+    tx.update(
+        CounterItem(pk, sk),
+        actions=[CounterItem.referrers.add(delta), CounterItem.version.add(1)],
+        condition=CounterItem.pk.exists(),
+    )
+
+
+def _require_valid(refs: Sequence[Reference]) -> None:
+    for ref in refs:
+        if not ref.repository.accepts_id(ref.item_id):
+            raise MissingReference(ref.repository.kind, ref.item_id)
+
+
+def _raise_missing(refs: Sequence[Reference], failed: set[int], *, offset: int, error: Exception) -> None:
+    for position, ref in enumerate(refs, start=offset):
+        if position in failed:
+            raise MissingReference(ref.repository.kind, ref.item_id) from error
+
+
 __all__ = [
     "MAX_PAGE_SIZE", "AlreadyExists", "ConcurrentModification", "MissingReference", "Page",
-    "Requirement", "TenantScopedRepository", "tenant_partition",
+    "Reference", "StillReferenced", "TenantScopedRepository", "tenant_partition",
 ]

@@ -48,10 +48,28 @@ class TableItem(Model):
     kind = UnicodeAttribute()
     data: MapAttribute[str, Any] = MapAttribute()
     version = VersionAttribute()
+    # How many items reference this one (e.g. a site's chargers); kept in the referrers' transactions.
+    referrers = NumberAttribute(null=True)
     # Epoch seconds; DynamoDB's TTL deletes the item after it (idempotency records, pending calls).
     expires_at_epoch = NumberAttribute(null=True, attr_name=TTL_ATTRIBUTE)
 
     by_gsi1 = ByGsi1()
+
+
+class CounterItem(Model):
+    """The same table seen as keys and counters only. Counter updates go through it so that nothing
+    else in the item is touched and the version moves by one (PynamoDB's own version handling would
+    reset the version of an item it has not read)."""
+
+    class Meta:
+        table_name = TableItem.Meta.table_name
+        region = TableItem.Meta.region
+        host = TableItem.Meta.host
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    version = NumberAttribute(null=True)
+    referrers = NumberAttribute(null=True)
 
 
 def create_table(wait: bool = True) -> None:

@@ -1,6 +1,8 @@
 """Managing a tenant's API keys: create (secret shown once), list, revoke."""
 from __future__ import annotations
 
+import builtins
+
 from chalicelib.clock import now_rfc3339
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.identifiers import new_id
@@ -31,18 +33,24 @@ class ApiKeyService:
         key = self._keys.get(key_id)
         if key is None:
             raise NotFound.of("api key", key_id)
-        if key.role is Role.ADMIN and self._admin_count() <= 1:
-            raise Conflict(
-                "this is the tenant's last admin key; create another admin key first",
-                code="last_admin_key",
-            )
-        self._keys.revoke(key)
+        if key.role is not Role.ADMIN:
+            self._keys.revoke(key)
+            return
+        # An admin key goes only while another admin key provably stays (checked in the same write).
+        for other in self._admin_keys():
+            if other.id != key.id and self._keys.revoke(key, while_kept=other):
+                return
+            if self._keys.get(key.id) is None:
+                return  # revoked meanwhile by someone else: the outcome asked for
+        raise Conflict("this is the tenant's last admin key; create another admin key first",
+                       code="last_admin_key")
 
-    def _admin_count(self) -> int:
-        count, cursor = 0, None
+    def _admin_keys(self) -> builtins.list[ApiKey]:
+        admins: builtins.list[ApiKey] = []
+        cursor = None
         while True:
             page = self._keys.list(MAX_PAGE_SIZE, cursor)
-            count += sum(1 for k in page.items if k.role is Role.ADMIN)
+            admins += [k for k in page.items if k.role is Role.ADMIN]
             if page.next is None:
-                return count
+                return admins
             cursor = page.next

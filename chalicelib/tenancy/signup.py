@@ -36,7 +36,8 @@ class SignupService:
                 return tenant, secret
             except SlugTaken:
                 if attempt + 1 >= _SLUG_ATTEMPTS:
-                    raise
+                    raise Conflict("no free URL name was found for this tenant name; try a more specific name",
+                                   code="slug_unavailable", field="name") from None
             except PartyIdTaken:
                 raise Conflict(
                     f"party id {request.party_id} is already registered in {request.country}",

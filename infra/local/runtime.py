@@ -59,7 +59,8 @@ class LocalRuntime:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines are noise here
         # Local credentials only: the runtime must never talk to a real AWS account.
         os.environ.update(_FAKE_AWS)
-        self._moto = ThreadedMotoServer(ip_address=self.host, port=self.moto_port, verbose=False)
+        # Loopback only, whatever HOST says: moto has no authentication and holds every tenant's data.
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
         self._moto.start()
         os.environ["DYNAMODB_ENDPOINT"] = self.dynamodb_url
         os.environ.setdefault("TABLE_NAME", "evcharge")
@@ -74,7 +75,6 @@ class LocalRuntime:
     def _start_rest_api(self) -> None:
         # Imported only now: the table's endpoint comes from the environment set above.
         from chalice.cli.factory import CLIFactory
-        from chalice.local import create_local_server
 
         from chalicelib.store.table import create_table
 
@@ -83,8 +83,9 @@ class LocalRuntime:
         for name, value in config.environment_variables.items():
             os.environ.setdefault(name, value)
         from app import app
+        from infra.local.rest_gateway import create_rest_server
 
-        self._rest = create_local_server(app, config, self.host, self.port)
+        self._rest = create_rest_server(app, config, self.host, self.port)
         thread = threading.Thread(target=self._rest.server.serve_forever, name="rest-api", daemon=True)
         thread.start()
         self._threads.append(thread)

@@ -43,6 +43,7 @@ def port_is_free(port: int) -> bool:
 class RunningRuntime:
     process: subprocess.Popen[str]
     port: int
+    ws_port: int
     lines: list[str] = field(default_factory=list)
 
     @property
@@ -61,14 +62,16 @@ class RunningRuntime:
 
 @pytest.fixture(scope="session")
 def runtime() -> Iterator[RunningRuntime]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "DYNAMODB_ENDPOINT"}
-    env.update(PORT=str(port), WS_PORT=str(free_port()), SEED_DEMO="1", PYTHONUNBUFFERED="1")
+    port, ws_port = free_port(), free_port()
+    # The runtime starts from a newcomer's environment, not the test process's (tests/conftest.py sets some).
+    ours = {"DYNAMODB_ENDPOINT", "TABLE_NAME", "OCPP_BASE_URL", "PUBLIC_BASE_URL"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in ours}
+    env.update(PORT=str(port), WS_PORT=str(ws_port), SEED_DEMO="1", PYTHONUNBUFFERED="1")
     process = subprocess.Popen(
         [sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
-    running = RunningRuntime(process, port)
+    running = RunningRuntime(process, port, ws_port)
     ready = threading.Event()
 
     def pump() -> None:
@@ -85,6 +88,7 @@ def runtime() -> Iterator[RunningRuntime]:
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             pytest.fail(f"the local runtime did not start:\n{running.output()}")
+    moto_port = int(running.banner_value("DynamoDB (moto)").rsplit(":", 1)[1])
     yield running
 
     # Ctrl-C must stop it cleanly and free its ports.
@@ -98,3 +102,4 @@ def runtime() -> Iterator[RunningRuntime]:
     assert code == 0, running.output()
     assert "stopped" in running.lines
     assert port_is_free(port)
+    assert port_is_free(moto_port)

@@ -43,3 +43,26 @@ def test_malformed_json_over_http_is_a_400(runtime: RunningRuntime) -> None:
                           headers={"Content-Type": "application/json"}, timeout=10)
     assert reply.status_code == 400
     assert reply.json() == {"error": {"code": "invalid_json", "message": "the request body is not valid JSON"}}
+
+
+def test_an_unknown_route_is_a_404_that_does_not_echo_the_key(runtime: RunningRuntime) -> None:
+    api_key = runtime.banner_value("API key")
+    reply = requests.get(f"{runtime.base_url}/v1/charger/DEMO-CP-1",
+                         headers={"Authorization": f"Bearer {api_key}"}, timeout=10)
+    assert reply.status_code == 404
+    assert reply.json()["error"]["code"] == "route_not_found"
+    assert api_key not in reply.text
+    assert reply.headers["X-Request-Id"]
+
+
+def test_an_unknown_route_with_a_non_ascii_header_still_answers(runtime: RunningRuntime) -> None:
+    reply = requests.get(f"{runtime.base_url}/v1/nowhere", headers={"Authorization": "Bearer ümlaut".encode()},
+                         timeout=10)
+    assert reply.status_code == 404
+
+
+def test_chalice_own_errors_carry_the_request_id(runtime: RunningRuntime) -> None:
+    reply = requests.put(f"{runtime.base_url}/v1/sites", timeout=10)
+    assert reply.status_code == 405
+    assert reply.json()["error"]["code"] == "method_not_allowed"
+    assert reply.headers["X-Request-Id"]

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +34,13 @@ def json_objects(output: str) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def tour(runtime: RunningRuntime) -> list[dict[str, Any]]:
+    if shutil.which("curl") is None or shutil.which("bash") is None:
+        pytest.skip("the README tour is a curl script: this machine has no curl or bash")
+    # The tour's python3 is whichever the reader has; here, the one running the tests.
+    path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", os.defpath)])
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", tour_script()],
-        env={"API": runtime.base_url, "PATH": "/usr/local/bin:/usr/bin:/bin"},
+        env={"API": runtime.base_url, "PATH": path},
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr + result.stdout
@@ -51,9 +58,7 @@ def test_the_tour_registers_a_charger_with_its_ocpp_url_and_password(
         tour: list[dict[str, Any]], runtime: RunningRuntime) -> None:
     registered = tour[2]
     slug = tour[1]["slug"]
-    ws_port = re.search(r"ws://127\.0\.0\.1:(\d+)/ocpp", registered["ocpp_url"])
-    assert ws_port is not None
-    assert registered["ocpp_url"] == f"ws://127.0.0.1:{ws_port.group(1)}/ocpp/{slug}/CP-1"
+    assert registered["ocpp_url"] == f"ws://127.0.0.1:{runtime.ws_port}/ocpp/{slug}/CP-1"
     assert 16 <= len(registered["password"]) <= 40
     shown = tour[3]
     assert shown["id"] == "CP-1" and len(shown["evses"]) == 2 and "password" not in shown

@@ -66,3 +66,90 @@ def test_the_stored_item_keys_start_with_the_tenant(aws: None) -> None:
     make_site(SiteRepository(tenant))
     keys: list[Any] = [(i.pk, i.sk) for i in TableItem.scan()]
     assert keys and all(pk.startswith(f"T#{tenant}#") for pk, _ in keys)
+
+
+class RacingSites(SiteRepository):
+    """A site repository in which something happens right after the next read (another request)."""
+
+    def __init__(self, tenant_id: str) -> None:
+        super().__init__(tenant_id)
+        self.after_next_read: Any = None
+
+    def _get_item(self, item_id: str) -> Any:
+        item = super()._get_item(item_id)
+        hook, self.after_next_read = self.after_next_read, None
+        if hook is not None:
+            hook()
+        return item
+
+
+def charger_at(site_id: str, charger_id: str = "CP-1") -> Any:
+    from chalicelib.charging.models import Charger, EvseIn, number_evses
+
+    evses = number_evses([EvseIn.model_validate(
+        {"connectors": [{"standard": "IEC_62196_T2", "power_type": "AC_3_PHASE", "max_power_kw": 22}]})])
+    return Charger(id=charger_id, site_id=site_id, evses=evses, password_hash="x",
+                   created_at="2026-01-01T00:00:00.000Z", updated_at="2026-01-01T00:00:00.000Z",
+                   password_rotated_at="2026-01-01T00:00:00.000Z")
+
+
+def test_a_site_deleted_while_a_charger_is_added_there_is_kept(aws: None) -> None:
+    from chalicelib.store.chargers import ChargerRepository
+    from chalicelib.store.contract import StillReferenced
+
+    tenant = new_id("ten")
+    sites, chargers = RacingSites(tenant), ChargerRepository(tenant)
+    site = make_site(sites)
+    sites.after_next_read = lambda: chargers.add(charger_at(site.id))  # lands between read and delete
+    with pytest.raises(StillReferenced):
+        sites.delete(site.id)
+    assert sites.get(site.id) is not None
+    assert chargers.get("CP-1") is not None
+
+
+def test_a_charger_cannot_be_added_or_moved_to_a_deleted_site(aws: None) -> None:
+    from chalicelib.store.chargers import ChargerRepository
+    from chalicelib.store.contract import MissingReference
+
+    tenant = new_id("ten")
+    sites, chargers = SiteRepository(tenant), ChargerRepository(tenant)
+    home, gone = make_site(sites), make_site(sites)
+    assert sites.delete(gone.id)
+    with pytest.raises(MissingReference):
+        chargers.add(charger_at(gone.id))
+    chargers.add(charger_at(home.id))
+    with pytest.raises(MissingReference):
+        chargers.update("CP-1", lambda c: c.model_copy(update={"site_id": gone.id}))
+    stored = chargers.get("CP-1")
+    assert stored is not None and stored.site_id == home.id
+
+
+def test_moving_a_charger_moves_which_site_may_be_deleted(aws: None) -> None:
+    from chalicelib.store.chargers import ChargerRepository
+    from chalicelib.store.contract import StillReferenced
+
+    tenant = new_id("ten")
+    sites, chargers = SiteRepository(tenant), ChargerRepository(tenant)
+    old, new = make_site(sites), make_site(sites)
+    chargers.add(charger_at(old.id))
+    chargers.update("CP-1", lambda c: c.model_copy(update={"site_id": new.id}))
+    assert sites.delete(old.id) is True
+    with pytest.raises(StillReferenced):
+        sites.delete(new.id)
+    assert chargers.delete("CP-1") is True
+    assert sites.delete(new.id) is True
+
+
+def test_a_site_edit_racing_a_charger_add_keeps_the_charger_counted(aws: None) -> None:
+    from chalicelib.store.chargers import ChargerRepository
+    from chalicelib.store.contract import StillReferenced
+
+    tenant = new_id("ten")
+    sites, chargers = RacingSites(tenant), ChargerRepository(tenant)
+    site = make_site(sites)
+    sites.after_next_read = lambda: chargers.add(charger_at(site.id))
+    sites.update(site.id, lambda s: s.model_copy(update={"name": "Renamed"}))  # read before the add
+    with pytest.raises(StillReferenced):
+        sites.delete(site.id)
+    stored = sites.get(site.id)
+    assert stored is not None and stored.name == "Renamed"

@@ -148,3 +148,33 @@ def test_an_unsupported_method_gets_the_contract_error_shape(tenant_a: Api) -> N
     reply = tenant_a.call("PUT", "/v1/sites")
     assert reply.status == 405
     assert reply.json["error"]["code"] == "method_not_allowed"
+
+
+def test_two_admins_revoking_each_other_at_once_leave_one_admin(tenant_a: Api) -> None:
+    from chalicelib.store.directory import ApiKeyRepository
+    from chalicelib.tenancy.api_keys import ApiKeyService
+    from chalicelib.tenancy.models import Role, TenantContext
+
+    second = tenant_a.post("/v1/api-keys", {"role": "admin"}).json
+    tenant = tenant_a.get("/v1/tenant").json
+    first_id = next(k["id"] for k in tenant_a.get("/v1/api-keys").json["items"] if k["id"] != second["id"])
+    ctx = TenantContext(tenant["id"], tenant["slug"], Role.ADMIN, first_id)
+    keys = ApiKeyRepository(tenant["id"])
+    service = ApiKeyService(ctx, keys)
+    original_list = keys.list
+    raced = False
+
+    def list_then_race(limit: int, cursor: str | None = None) -> Any:
+        nonlocal raced
+        page = original_list(limit, cursor)
+        if not raced:  # the other admin's revoke of the first key lands after this one counted admins
+            raced = True
+            ApiKeyService(ctx, ApiKeyRepository(tenant["id"])).revoke(first_id)
+        return page
+
+    keys.list = list_then_race  # type: ignore[method-assign]
+    with pytest.raises(Exception) as refused:
+        service.revoke(second["id"])
+    assert getattr(refused.value, "code", None) == "last_admin_key"
+    remaining = [k for k in tenant_a.with_key(second["api_key"]).get("/v1/api-keys").json["items"]]
+    assert [k["id"] for k in remaining] == [second["id"]]

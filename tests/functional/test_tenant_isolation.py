@@ -110,10 +110,13 @@ def test_listing_chargers_at_tenant_a_site_shows_nothing_to_tenant_b(world: Worl
 
 
 def test_tenant_a_cursor_pages_only_through_tenant_b_own_items(world: World) -> None:
+    a_ids = {site["id"] for site in world.a.get("/v1/sites?limit=100").json["items"]}
     a_page = world.a.get("/v1/sites?limit=1").json
     assert a_page["next"]
+    # B's own site was made after A's first site, so A's cursor lands before it in B's partition too.
     b_page = world.b.get(f"/v1/sites?limit=10&next={a_page['next']}").json
-    assert all(site["name"].startswith("B") for site in b_page["items"])
+    assert [site["id"] for site in b_page["items"]] == [world.ids["b_site"]]
+    assert not a_ids & {site["id"] for site in b_page["items"]}
 
 
 def test_the_same_charge_point_id_resolves_to_each_tenant_own_charger(world: World) -> None:
