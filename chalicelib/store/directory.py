@@ -95,7 +95,7 @@ def _key_lookup(key: ApiKey, tenant_id: str, slug: str) -> TableItem:
 
 
 class TenantDirectory:
-    """Registers tenants and resolves credentials and slugs to them."""
+    """Registers tenants and resolves API keys to them."""
 
     def register(self, tenant: Tenant, admin_key: ApiKey) -> None:
         """Write the tenant, its slug and party claims and its first key in one transaction."""
@@ -126,7 +126,3 @@ class TenantDirectory:
             return None
         data = item.data.as_dict()
         return KeyGrant(data["tenant_id"], data["slug"], data["key_id"], Role(data["role"]))
-
-    def resolve_slug(self, slug: str) -> str | None:
-        item = _get_lookup(_SLUG, slug)
-        return None if item is None else str(item.data.as_dict()["tenant_id"])

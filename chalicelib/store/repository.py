@@ -138,9 +138,6 @@ class TenantScopedRepository(Generic[E]):
         item = self._get_item(item_id)
         return None if item is None else self._load(item)
 
-    def exists(self, item_id: str) -> bool:
-        return self._get_item(item_id) is not None
-
     def list(self, limit: int, cursor: str | None = None) -> Page[E]:
         start = None
         if cursor:
