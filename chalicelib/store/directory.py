@@ -11,7 +11,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.identifiers import id_pattern
-from chalicelib.store.repository import TenantScopedRepository, conflicted, connection, failed_conditions
+from chalicelib.store.repository import TenantScopedRepository, failed_conditions, transact
 from chalicelib.store.table import TableItem
 from chalicelib.tenancy.models import ApiKey, Role, Tenant
 
@@ -68,23 +68,29 @@ class ApiKeyRepository(TenantScopedRepository[ApiKey]):
 
     def add_key(self, key: ApiKey, slug: str) -> None:
         """Write the key's record and its digest lookup together."""
-        with TransactWrite(connection=connection()) as tx:
+
+        def stage(tx: TransactWrite) -> None:
             tx.save(self._to_item(key), condition=TableItem.pk.does_not_exist())
             tx.save(_key_lookup(key, self.tenant_id, slug), condition=TableItem.pk.does_not_exist())
 
+        transact(stage)
+
     def revoke(self, key: ApiKey, *, while_kept: ApiKey | None = None) -> bool:
         """Delete the key and its lookup. With `while_kept`, only if that other key still exists at
-        the same instant (so two admins revoking each other cannot leave a tenant with none);
+        the same instant (so two admins revoking each other cannot leave a tenant with none):
         False when it does not."""
+
+        def stage(tx: TransactWrite) -> None:
+            tx.delete(TableItem(self._pk, self.sort_key(key.id)), add_version_condition=False)
+            tx.delete(TableItem(f"{_KEY}#{key.digest}", _KEY), add_version_condition=False)
+            if while_kept is not None:
+                tx.condition_check(TableItem, self._pk, self.sort_key(while_kept.id),
+                                   condition=TableItem.pk.exists())
+
         try:
-            with TransactWrite(connection=connection()) as tx:
-                tx.delete(TableItem(self._pk, self.sort_key(key.id)), add_version_condition=False)
-                tx.delete(TableItem(f"{_KEY}#{key.digest}", _KEY), add_version_condition=False)
-                if while_kept is not None:
-                    tx.condition_check(TableItem, self._pk, self.sort_key(while_kept.id),
-                                       condition=TableItem.pk.exists())
+            transact(stage)
         except TransactWriteError as exc:
-            if failed_conditions(exc) or conflicted(exc):
+            if failed_conditions(exc):
                 return False
             raise
         return True
@@ -104,14 +110,16 @@ class TenantDirectory:
         claims = [_lookup(_SLUG, tenant.slug, tenant_id=tenant.id)]
         if tenant.party_id:
             claims.append(_lookup(_PARTY, f"{tenant.country}#{tenant.party_id}", tenant_id=tenant.id))
+
+        def stage(tx: TransactWrite) -> None:
+            for claim in claims:
+                tx.save(claim, condition=TableItem.pk.does_not_exist())
+            tx.save(profiles._to_item(tenant), condition=TableItem.pk.does_not_exist())
+            tx.save(keys._to_item(admin_key), condition=TableItem.pk.does_not_exist())
+            tx.save(_key_lookup(admin_key, tenant.id, tenant.slug), condition=TableItem.pk.does_not_exist())
+
         try:
-            with TransactWrite(connection=connection()) as tx:
-                for claim in claims:
-                    tx.save(claim, condition=TableItem.pk.does_not_exist())
-                tx.save(profiles._to_item(tenant), condition=TableItem.pk.does_not_exist())
-                tx.save(keys._to_item(admin_key), condition=TableItem.pk.does_not_exist())
-                tx.save(_key_lookup(admin_key, tenant.id, tenant.slug),
-                        condition=TableItem.pk.does_not_exist())
+            transact(stage)
         except TransactWriteError as exc:
             failed = failed_conditions(exc)
             if 0 in failed:

@@ -9,9 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import random
 import re
+import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -61,9 +65,19 @@ def decode_cursor(token: str, expected_parts: int) -> list[str]:
         not isinstance(parts, list)
         or len(parts) != expected_parts
         or not all(isinstance(p, str) and 0 < len(p) <= _MAX_ID_LENGTH * 2 for p in parts)
+        or not all(p.isprintable() and _encodes(p) for p in parts)
     ):
         raise InvalidCursor()
     return parts
+
+
+def _encodes(text: str) -> bool:
+    """Whether the text is valid Unicode (JSON escapes can smuggle lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -88,12 +102,44 @@ def failed_conditions(error: TransactWriteError) -> set[int]:
     }
 
 
-def conflicted(error: TransactWriteError) -> bool:
-    """Another transaction touched the same items at the same time; retrying is safe."""
-    return any(r is not None and r.code == "TransactionConflict" for r in error.cancellation_reasons or [])
+# DynamoDB refuses a write to an item another transaction is writing, and cancels a transaction that
+# collides with another or is throttled; botocore retries none of these. All are safe to retry.
+_BUSY = {"TransactionConflictException", "ThrottlingException", "ProvisionedThroughputExceededException"}
+_BUSY_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+# A plain conditional write that failed is retried after re-reading (optimistic locking).
+_RETRY_PLAIN = _BUSY | {"ConditionalCheckFailedException"}
+_BACKOFF_S = 0.01
 
 
+def busy(error: TransactWriteError) -> bool:
+    """The transaction collided with another one or was throttled; retrying it is safe."""
+    return any(r is not None and r.code in _BUSY_REASONS for r in error.cancellation_reasons or [])
+
+
+def backoff(attempt: int) -> None:
+    """Jittered exponential backoff, so that retries do not land inside the same colliding write."""
+    time.sleep(random.uniform(0, _BACKOFF_S * 2**attempt))
+
+
+def transact(stage: Callable[[TransactWrite], None], *, retries: int = 5) -> None:
+    """Write what `stage` adds to a transaction, all or nothing. Retried while DynamoDB reports it
+    busy (ConcurrentModification if it stays so); any other cancellation is raised for the caller to
+    read (see `failed_conditions`)."""
+    for attempt in range(retries):
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                stage(tx)
+            return
+        except TransactWriteError as exc:
+            if failed_conditions(exc) or not busy(exc):
+                raise
+        backoff(attempt)
+    raise ConcurrentModification("transaction")
+
+
+@lru_cache(maxsize=1)
 def connection() -> Connection:
+    """The connection transactions use; built once per process (a botocore client is costly)."""
     meta = TableItem.Meta
     return Connection(region=meta.region, host=meta.host)
 
@@ -178,81 +224,88 @@ class TenantScopedRepository(Generic[E]):
         """Create the item. AlreadyExists if the id is taken; MissingReference if an item it
         references is absent (checked, and its referrer count raised, in the same transaction)."""
         item = self._to_item(entity)
+        # A fresh incarnation: a delete and re-create of the same id restarts the version at 1, and
+        # a write prepared against the old item must not land on the new one.
+        item.incarnation = uuid.uuid4().hex
         refs = self.references(entity)
-        if not refs:
+        _require_valid(refs)
+        for attempt in range(_OPTIMISTIC_RETRIES):
             try:
-                item.save(condition=TableItem.pk.does_not_exist())
+                if not refs:
+                    item.save(condition=TableItem.pk.does_not_exist())
+                    return
+                with TransactWrite(connection=connection()) as tx:
+                    tx.save(item, condition=TableItem.pk.does_not_exist())
+                    for ref in refs:
+                        _count_referrer(tx, ref, +1)
+                return
             except PutError as exc:
                 if exc.cause_response_code == "ConditionalCheckFailedException":
                     raise AlreadyExists(self.item_id(entity)) from exc
-                raise
-            return
-        _require_valid(refs)
-        try:
-            with TransactWrite(connection=connection()) as tx:
-                tx.save(item, condition=TableItem.pk.does_not_exist())
-                for ref in refs:
-                    _count_referrer(tx, ref, +1)
-        except TransactWriteError as exc:
-            failed = failed_conditions(exc)
-            if 0 in failed:
-                raise AlreadyExists(self.item_id(entity)) from exc
-            _raise_missing(refs, failed, offset=1, error=exc)
-            if conflicted(exc):
-                raise ConcurrentModification(self.item_id(entity)) from exc
-            raise
+                if exc.cause_response_code not in _BUSY:
+                    raise
+            except TransactWriteError as exc:
+                failed = failed_conditions(exc)
+                if 0 in failed:
+                    raise AlreadyExists(self.item_id(entity)) from exc
+                _raise_missing(refs, failed, offset=1, error=exc)
+                if not busy(exc):
+                    raise
+            backoff(attempt)  # e.g. two chargers added at one site at once: both move its count
+        raise ConcurrentModification(self.item_id(entity))
 
     def update(self, item_id: str, change: Callable[[E], E]) -> E | None:
         """Read, change and write back under optimistic locking; None when the item is absent.
         A change of references moves the referrer counts in the same transaction."""
-        for _ in range(_OPTIMISTIC_RETRIES):
+        for attempt in range(_OPTIMISTIC_RETRIES):
             item = self._get_item(item_id)
             if item is None:
                 return None
             current = self._load(item)
             updated = change(current)
             new_item = self._to_item(updated)
-            new_item.version = item.version
+            new_item.version = item.version  # PynamoDB then writes only if the version is unchanged
             new_item.referrers = item.referrers
+            new_item.incarnation = item.incarnation
+            same_item = _same_incarnation(item)
             old_refs = {ref.key: ref for ref in self.references(current)}
             new_refs = {ref.key: ref for ref in self.references(updated)}
             added = [ref for key, ref in new_refs.items() if key not in old_refs]
             removed = [ref for key, ref in old_refs.items() if key not in new_refs]
+            _require_valid(added)
             try:
                 if not added and not removed:
-                    new_item.save()  # VersionAttribute makes this conditional on the version read
+                    new_item.save(condition=same_item)
                     return updated
-                _require_valid(added)
                 with TransactWrite(connection=connection()) as tx:
-                    tx.save(new_item)
+                    tx.save(new_item, condition=same_item)
                     for ref in added:
                         _count_referrer(tx, ref, +1)
                     for ref in removed:
                         _count_referrer(tx, ref, -1)
+                return updated
             except PutError as exc:
-                if exc.cause_response_code == "ConditionalCheckFailedException":
-                    continue
-                raise
+                if exc.cause_response_code not in _RETRY_PLAIN:
+                    raise
             except TransactWriteError as exc:
                 failed = failed_conditions(exc)
                 _raise_missing(added, failed, offset=1, error=exc)
-                if 0 in failed or conflicted(exc):
-                    continue
-                raise
-            return updated
+                if not (0 in failed or busy(exc)):
+                    raise
+            backoff(attempt)
         raise ConcurrentModification(item_id)
 
     def delete(self, item_id: str) -> bool:
         """Delete the item; False when it did not exist, StillReferenced while something points at it."""
-        for _ in range(_OPTIMISTIC_RETRIES):
+        for attempt in range(_OPTIMISTIC_RETRIES):
             item = self._get_item(item_id)
             if item is None:
                 return False
             if item.referrers:
                 raise StillReferenced(self.kind, item_id)
             refs = self.references(self._load(item))
-            # Unchanged since read: a referrer added meanwhile bumps the version and fails this.
-            unchanged = TableItem.version == item.version
+            # The very item read, unchanged since: a referrer added meanwhile moves the version.
+            unchanged = (TableItem.version == item.version) & _same_incarnation(item)
             try:
                 if not refs:
                     TableItem(self._pk, self.sort_key(item_id)).delete(
@@ -266,11 +319,12 @@ class TenantScopedRepository(Generic[E]):
                         _count_referrer(tx, ref, -1)
                 return True
             except DeleteError as exc:
-                if exc.cause_response_code != "ConditionalCheckFailedException":
+                if exc.cause_response_code not in _RETRY_PLAIN:
                     raise
             except TransactWriteError as exc:
-                if not (failed_conditions(exc) or conflicted(exc)):
+                if not (0 in failed_conditions(exc) or busy(exc)):
                     raise
+            backoff(attempt)
         raise ConcurrentModification(item_id)
 
     # -- mapping -------------------------------------------------------------------------------
@@ -295,6 +349,13 @@ class TenantScopedRepository(Generic[E]):
 
     def _load(self, item: TableItem) -> E:
         return self.entity.model_validate(item.data.as_dict())  # type: ignore[return-value]  # E is entity
+
+
+def _same_incarnation(item: TableItem) -> Any:
+    """A condition that the stored item is the one read, not a re-creation under the same id."""
+    if item.incarnation is None:
+        return TableItem.incarnation.does_not_exist()
+    return TableItem.incarnation == item.incarnation
 
 
 def _count_referrer(tx: TransactWrite, ref: Reference, delta: int) -> None:

@@ -48,6 +48,9 @@ class TableItem(Model):
     kind = UnicodeAttribute()
     data: MapAttribute[str, Any] = MapAttribute()
     version = VersionAttribute()
+    # Random per creation: a delete and re-create restarts `version` at 1, so the version alone cannot
+    # tell two items that had the same id apart.
+    incarnation = UnicodeAttribute(null=True)
     # How many items reference this one (e.g. a site's chargers); kept in the referrers' transactions.
     referrers = NumberAttribute(null=True)
     # Epoch seconds; DynamoDB's TTL deletes the item after it (idempotency records, pending calls).

@@ -6,10 +6,12 @@ import builtins
 from chalicelib.clock import now_rfc3339
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.identifiers import new_id
-from chalicelib.store.contract import MAX_PAGE_SIZE, Page
+from chalicelib.store.contract import MAX_PAGE_SIZE, ConcurrentModification, Page
 from chalicelib.store.directory import ApiKeyRepository
 from chalicelib.tenancy.credentials import api_key_digest, api_key_hint, new_api_key
 from chalicelib.tenancy.models import ApiKey, ApiKeyIn, Role, TenantContext
+
+_REVOKE_ROUNDS = 3
 
 
 class ApiKeyService:
@@ -37,13 +39,18 @@ class ApiKeyService:
             self._keys.revoke(key)
             return
         # An admin key goes only while another admin key provably stays (checked in the same write).
-        for other in self._admin_keys():
-            if other.id != key.id and self._keys.revoke(key, while_kept=other):
-                return
+        # Each keeper tried can vanish meanwhile (revoked by someone else): then try the next one.
+        for _ in range(_REVOKE_ROUNDS):
+            keepers = [other for other in self._admin_keys() if other.id != key.id]
+            if not keepers:
+                raise Conflict("this is the tenant's last admin key; create another admin key first",
+                               code="last_admin_key")
+            for keeper in keepers:
+                if self._keys.revoke(key, while_kept=keeper):
+                    return
             if self._keys.get(key.id) is None:
                 return  # revoked meanwhile by someone else: the outcome asked for
-        raise Conflict("this is the tenant's last admin key; create another admin key first",
-                       code="last_admin_key")
+        raise ConcurrentModification(key_id)
 
     def _admin_keys(self) -> builtins.list[ApiKey]:
         admins: builtins.list[ApiKey] = []

@@ -30,7 +30,7 @@ class LocalRuntime:
     host: str = "127.0.0.1"
     port: int = 8000
     moto_port: int = 0
-    _moto: Any = None
+    _dynamodb: Any = None
     _rest: Any = None
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -48,20 +48,18 @@ class LocalRuntime:
 
     @property
     def dynamodb_url(self) -> str:
-        host, port = self._moto.get_host_and_port()
-        return f"http://{host}:{port}"
+        return str(self._dynamodb.url)
 
     def start(self) -> None:
         import logging
 
-        from moto.server import ThreadedMotoServer
+        from infra.local.dynamodb import LocalDynamoDB
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines are noise here
         # Local credentials only: the runtime must never talk to a real AWS account.
         os.environ.update(_FAKE_AWS)
-        # Loopback only, whatever HOST says: moto has no authentication and holds every tenant's data.
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
-        self._moto.start()
+        self._dynamodb = LocalDynamoDB(port=self.moto_port)  # loopback only, whatever HOST says
+        self._dynamodb.start()
         os.environ["DYNAMODB_ENDPOINT"] = self.dynamodb_url
         os.environ.setdefault("TABLE_NAME", "evcharge")
         os.environ.setdefault("PUBLIC_BASE_URL", self.rest_url)
@@ -69,7 +67,7 @@ class LocalRuntime:
         try:
             self._start_rest_api()
         except BaseException:
-            self._moto.stop()
+            self._dynamodb.stop()
             raise
 
     def _start_rest_api(self) -> None:
@@ -95,9 +93,9 @@ class LocalRuntime:
             self._rest.server.shutdown()
             self._rest.server.server_close()
             self._rest = None
-        if self._moto is not None:
-            self._moto.stop()
-            self._moto = None
+        if self._dynamodb is not None:
+            self._dynamodb.stop()
+            self._dynamodb = None
         for thread in self._threads:
             thread.join(timeout=5)
         self._threads.clear()

@@ -153,3 +153,89 @@ def test_a_site_edit_racing_a_charger_add_keeps_the_charger_counted(aws: None) -
         sites.delete(site.id)
     stored = sites.get(site.id)
     assert stored is not None and stored.name == "Renamed"
+
+
+def test_a_write_prepared_against_a_deleted_charger_never_lands_on_its_re_creation(aws: None) -> None:
+    from chalicelib.store.chargers import ChargerRepository
+    from chalicelib.store.contract import StillReferenced
+
+    tenant = new_id("ten")
+    sites, chargers = SiteRepository(tenant), ChargerRepository(tenant)
+    first, second = make_site(sites), make_site(sites)
+    chargers.add(charger_at(first.id))
+    raced = False
+
+    def rename(current: Any) -> Any:
+        nonlocal raced
+        if not raced:  # meanwhile CP-1 is deleted and registered again, at the second site
+            raced = True
+            assert chargers.delete("CP-1")
+            chargers.add(charger_at(second.id))
+        return current.model_copy(update={"name": "renamed"})
+
+    chargers.update("CP-1", rename)
+    stored = chargers.get("CP-1")
+    assert stored is not None and (stored.site_id, stored.name) == (second.id, "renamed")
+    assert sites.delete(first.id) is True
+    with pytest.raises(StillReferenced):
+        sites.delete(second.id)
+
+
+def busy_once(monkeypatch: pytest.MonkeyPatch, target: Any, name: str, error: Exception) -> list[int]:
+    """Make target.name fail once with `error`, as real DynamoDB does under contention (moto never does)."""
+    original = getattr(target, name)
+    calls = [0]
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        if calls[0] == 1:
+            raise error
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, flaky)
+    return calls
+
+
+def client_error(code: str, operation: str) -> Any:
+    from botocore.exceptions import ClientError
+
+    return ClientError({"Error": {"Code": code, "Message": "busy"}}, operation)
+
+
+def test_a_write_to_an_item_busy_in_another_transaction_is_retried(aws: None,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from pynamodb.exceptions import PutError
+
+    from chalicelib.store.table import TableItem
+
+    repo = SiteRepository(new_id("ten"))
+    site = make_site(repo)
+    calls = busy_once(monkeypatch, TableItem, "save",
+                      PutError("busy", cause=client_error("TransactionConflictException", "PutItem")))
+    updated = repo.update(site.id, lambda s: s.model_copy(update={"name": "After retry"}))
+    assert updated is not None and calls[0] == 2
+    stored = repo.get(site.id)
+    assert stored is not None and stored.name == "After retry"
+
+
+def test_a_transaction_cancelled_by_a_collision_is_retried(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pynamodb.connection import Connection
+    from pynamodb.exceptions import TransactWriteError
+
+    from chalicelib.store.chargers import ChargerRepository
+
+    tenant = new_id("ten")
+    sites, chargers = SiteRepository(tenant), ChargerRepository(tenant)
+    site = make_site(sites)
+    from pynamodb.exceptions import CancellationReason, VerboseClientError
+
+    reasons = [None, CancellationReason(code="TransactionConflict", message="collided")]
+    cause = VerboseClientError({"Error": {"Code": "TransactionCanceledException", "Message": "cancelled"}},
+                               "TransactWriteItems", cancellation_reasons=reasons)
+    cancelled = TransactWriteError("cancelled", cause=cause)
+    calls = busy_once(monkeypatch, Connection, "transact_write_items", cancelled)
+    chargers.add(charger_at(site.id))
+    assert calls[0] == 2
+    assert chargers.get("CP-1") is not None
+    with pytest.raises(Exception, match="still referenced"):
+        sites.delete(site.id)

@@ -178,3 +178,23 @@ def test_two_admins_revoking_each_other_at_once_leave_one_admin(tenant_a: Api) -
     assert getattr(refused.value, "code", None) == "last_admin_key"
     remaining = [k for k in tenant_a.with_key(second["api_key"]).get("/v1/api-keys").json["items"]]
     assert [k["id"] for k in remaining] == [second["id"]]
+
+
+def test_a_revoke_that_keeps_colliding_says_so_and_the_key_still_works(
+        tenant_a: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pynamodb.connection import Connection
+    from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+
+    viewer = tenant_a.post("/v1/api-keys", {"role": "viewer"}).json
+
+    def always_colliding(*args: Any, **kwargs: Any) -> Any:
+        reasons = [CancellationReason(code="TransactionConflict"), None]
+        cause = VerboseClientError({"Error": {"Code": "TransactionCanceledException", "Message": "x"}},
+                                   "TransactWriteItems", cancellation_reasons=reasons)
+        raise TransactWriteError("cancelled", cause=cause)
+
+    monkeypatch.setattr(Connection, "transact_write_items", always_colliding)
+    reply = tenant_a.delete(f"/v1/api-keys/{viewer['id']}")
+    assert reply.status == 409 and reply.json["error"]["code"] == "concurrent_modification"
+    monkeypatch.undo()
+    assert tenant_a.with_key(viewer["api_key"]).get("/v1/tenant").status == 200
