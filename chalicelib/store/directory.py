@@ -11,8 +11,9 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.identifiers import id_pattern
-from chalicelib.store.repository import TenantScopedRepository, failed_conditions, transact
+from chalicelib.store.repository import TenantScopedRepository
 from chalicelib.store.table import TableItem
+from chalicelib.store.transactions import failed_conditions, transact
 from chalicelib.tenancy.models import ApiKey, Role, Tenant
 
 KEY_ID = id_pattern("key")

@@ -6,37 +6,30 @@ carry only sort keys, which are re-anchored to the caller's own partition.
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import random
-import re
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.identifiers import id_pattern
 from chalicelib.store.contract import (
-    MAX_PAGE_SIZE,
     AlreadyExists,
     ConcurrentModification,
-    InvalidCursor,
     MissingReference,
     Page,
     StillReferenced,
 )
+from chalicelib.store.cursors import decode_cursor, encode_cursor
 from chalicelib.store.table import CounterItem, TableItem
+from chalicelib.store.transactions import BUSY, RETRY_PLAIN, backoff, busy, connection, failed_conditions
 
 E = TypeVar("E", bound=BaseModel)
 
-TENANT_ID_PATTERN = re.compile(r"^ten_[0-9a-z]{26}$")
+TENANT_ID_PATTERN = id_pattern("ten")
 _OPTIMISTIC_RETRIES = 5
 _MAX_ID_LENGTH = 200
 
@@ -48,36 +41,6 @@ def tenant_partition(tenant_id: str, kind: str) -> str:
     if not kind.isalnum() or not kind.isupper():
         raise ValueError("a kind is upper-case alphanumeric")
     return f"T#{tenant_id}#{kind}"
-
-
-def encode_cursor(parts: Sequence[str]) -> str:
-    raw = json.dumps(list(parts), separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(token: str, expected_parts: int) -> list[str]:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        parts = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise InvalidCursor() from exc
-    if (
-        not isinstance(parts, list)
-        or len(parts) != expected_parts
-        or not all(isinstance(p, str) and 0 < len(p) <= _MAX_ID_LENGTH * 2 for p in parts)
-        or not all(p.isprintable() and _encodes(p) for p in parts)
-    ):
-        raise InvalidCursor()
-    return parts
-
-
-def _encodes(text: str) -> bool:
-    """Whether the text is valid Unicode (JSON escapes can smuggle lone surrogates)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -92,56 +55,6 @@ class Reference:
     @property
     def key(self) -> tuple[str, str]:
         return self.repository._pk, self.repository.sort_key(self.item_id)
-
-
-def failed_conditions(error: TransactWriteError) -> set[int]:
-    """Positions of the transaction's items whose condition failed."""
-    return {
-        position for position, reason in enumerate(error.cancellation_reasons or [])
-        if reason is not None and reason.code == "ConditionalCheckFailed"
-    }
-
-
-# DynamoDB refuses a write to an item another transaction is writing, and cancels a transaction that
-# collides with another or is throttled; botocore retries none of these. All are safe to retry.
-_BUSY = {"TransactionConflictException", "ThrottlingException", "ProvisionedThroughputExceededException"}
-_BUSY_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-# A plain conditional write that failed is retried after re-reading (optimistic locking).
-_RETRY_PLAIN = _BUSY | {"ConditionalCheckFailedException"}
-_BACKOFF_S = 0.01
-
-
-def busy(error: TransactWriteError) -> bool:
-    """The transaction collided with another one or was throttled; retrying it is safe."""
-    return any(r is not None and r.code in _BUSY_REASONS for r in error.cancellation_reasons or [])
-
-
-def backoff(attempt: int) -> None:
-    """Jittered exponential backoff, so that retries do not land inside the same colliding write."""
-    time.sleep(random.uniform(0, _BACKOFF_S * 2**attempt))
-
-
-def transact(stage: Callable[[TransactWrite], None], *, retries: int = 5) -> None:
-    """Write what `stage` adds to a transaction, all or nothing. Retried while DynamoDB reports it
-    busy (ConcurrentModification if it stays so); any other cancellation is raised for the caller to
-    read (see `failed_conditions`)."""
-    for attempt in range(retries):
-        try:
-            with TransactWrite(connection=connection()) as tx:
-                stage(tx)
-            return
-        except TransactWriteError as exc:
-            if failed_conditions(exc) or not busy(exc):
-                raise
-        backoff(attempt)
-    raise ConcurrentModification("transaction")
-
-
-@lru_cache(maxsize=1)
-def connection() -> Connection:
-    """The connection transactions use; built once per process (a botocore client is costly)."""
-    meta = TableItem.Meta
-    return Connection(region=meta.region, host=meta.host)
 
 
 class TenantScopedRepository(Generic[E]):
@@ -242,7 +155,7 @@ class TenantScopedRepository(Generic[E]):
             except PutError as exc:
                 if exc.cause_response_code == "ConditionalCheckFailedException":
                     raise AlreadyExists(self.item_id(entity)) from exc
-                if exc.cause_response_code not in _BUSY:
+                if exc.cause_response_code not in BUSY:
                     raise
             except TransactWriteError as exc:
                 failed = failed_conditions(exc)
@@ -285,7 +198,7 @@ class TenantScopedRepository(Generic[E]):
                         _count_referrer(tx, ref, -1)
                 return updated
             except PutError as exc:
-                if exc.cause_response_code not in _RETRY_PLAIN:
+                if exc.cause_response_code not in RETRY_PLAIN:
                     raise
             except TransactWriteError as exc:
                 failed = failed_conditions(exc)
@@ -319,7 +232,7 @@ class TenantScopedRepository(Generic[E]):
                         _count_referrer(tx, ref, -1)
                 return True
             except DeleteError as exc:
-                if exc.cause_response_code not in _RETRY_PLAIN:
+                if exc.cause_response_code not in RETRY_PLAIN:
                     raise
             except TransactWriteError as exc:
                 if not (0 in failed_conditions(exc) or busy(exc)):
@@ -379,9 +292,3 @@ def _raise_missing(refs: Sequence[Reference], failed: set[int], *, offset: int, 
     for position, ref in enumerate(refs, start=offset):
         if position in failed:
             raise MissingReference(ref.repository.kind, ref.item_id) from error
-
-
-__all__ = [
-    "MAX_PAGE_SIZE", "AlreadyExists", "ConcurrentModification", "MissingReference", "Page",
-    "Reference", "StillReferenced", "TenantScopedRepository", "tenant_partition",
-]

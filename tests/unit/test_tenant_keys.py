@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from chalicelib.identifiers import new_id
 from chalicelib.store.contract import InvalidCursor
-from chalicelib.store.repository import decode_cursor, encode_cursor, tenant_partition
+from chalicelib.store.cursors import decode_cursor, encode_cursor
+from chalicelib.store.repository import tenant_partition
 
 
 def test_tenant_partitions_start_with_the_tenant() -> None:
