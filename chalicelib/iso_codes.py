@@ -24,7 +24,7 @@ def _country(code: str) -> str:
 
 def minor_units(currency: str) -> int | None:
     """Digits after the decimal point (EUR 2, JPY 0, KWD 3); None for what is not money to bill in
-    (precious metals, funds, XXX/XTS) or not a currency at all."""
+    (precious metals, funds, the testing and no-currency codes) or not a currency at all."""
     try:
         exponent: int | None = Currency(currency).exponent
     except ValueError:

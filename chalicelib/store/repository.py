@@ -147,10 +147,7 @@ class TenantScopedRepository(Generic[E]):
                 if not refs:
                     item.save(condition=TableItem.pk.does_not_exist())
                     return
-                with TransactWrite(connection=connection()) as tx:
-                    tx.save(item, condition=TableItem.pk.does_not_exist())
-                    for ref in refs:
-                        _count_referrer(tx, ref, +1)
+                _write_counting_referrers(item, TableItem.pk.does_not_exist(), plus=refs)
                 return
             except PutError as exc:
                 if exc.cause_response_code == "ConditionalCheckFailedException":
@@ -190,12 +187,7 @@ class TenantScopedRepository(Generic[E]):
                 if not added and not removed:
                     new_item.save(condition=same_item)
                     return updated
-                with TransactWrite(connection=connection()) as tx:
-                    tx.save(new_item, condition=same_item)
-                    for ref in added:
-                        _count_referrer(tx, ref, +1)
-                    for ref in removed:
-                        _count_referrer(tx, ref, -1)
+                _write_counting_referrers(new_item, same_item, plus=added, minus=removed)
                 return updated
             except PutError as exc:
                 if exc.cause_response_code not in RETRY_PLAIN:
@@ -225,11 +217,8 @@ class TenantScopedRepository(Generic[E]):
                         condition=unchanged, add_version_condition=False
                     )
                     return True
-                with TransactWrite(connection=connection()) as tx:
-                    tx.delete(TableItem(self._pk, self.sort_key(item_id)), condition=unchanged,
-                              add_version_condition=False)
-                    for ref in refs:
-                        _count_referrer(tx, ref, -1)
+                _write_counting_referrers(TableItem(self._pk, self.sort_key(item_id)), unchanged,
+                                          delete=True, minus=refs)
                 return True
             except DeleteError as exc:
                 if exc.cause_response_code not in RETRY_PLAIN:
@@ -269,6 +258,24 @@ def _same_incarnation(item: TableItem) -> Any:
     if item.incarnation is None:
         return TableItem.incarnation.does_not_exist()
     return TableItem.incarnation == item.incarnation
+
+
+def _write_counting_referrers(
+    item: TableItem, condition: Any, *, delete: bool = False,
+    plus: Sequence[Reference] = (), minus: Sequence[Reference] = (),
+) -> None:
+    """Save (or delete) one item under its condition, first in the transaction so that its condition
+    is position 0, and with it move the referrer counts of the items it starts (`plus`) or stops
+    (`minus`) referencing."""
+    with TransactWrite(connection=connection()) as tx:
+        if delete:
+            tx.delete(item, condition=condition, add_version_condition=False)
+        else:
+            tx.save(item, condition=condition)
+        for ref in plus:
+            _count_referrer(tx, ref, +1)
+        for ref in minus:
+            _count_referrer(tx, ref, -1)
 
 
 def _count_referrer(tx: TransactWrite, ref: Reference, delta: int) -> None:
