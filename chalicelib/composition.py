@@ -1,5 +1,5 @@
-"""Building services for a request: lazy and cached where they hold no tenant state, so a cold start
-pays only for what the invoked function uses."""
+"""Building services for a request, in one place: each route asks for the service it needs, built for
+the caller's tenant; what holds no tenant state (the directory) is built once per container."""
 from __future__ import annotations
 
 from functools import lru_cache

@@ -44,8 +44,7 @@ def validated(model: type[M], data: Any) -> M:
         raise invalid_input(exc) from None
 
 
-def reject_nulls(changes: dict[str, Any], required: tuple[str, ...]) -> None:
-    """A patch may clear optional fields with null, never required ones."""
-    for name in required:
-        if name in changes and changes[name] is None:
-            raise InvalidInput(f"{name}: may not be null", code="invalid_field", field=name)
+def patched(entity: M, changes: dict[str, Any]) -> M:
+    """The entity with a PATCH's fields applied, validated whole: a required field set to null (or
+    any other impossible result) is an InvalidInput naming the field, and nothing is written."""
+    return validated(type(entity), {**entity.model_dump(), **changes})

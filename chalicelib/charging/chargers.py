@@ -9,7 +9,7 @@ from chalicelib.clock import now_rfc3339
 from chalicelib.errors import Conflict, NotFound, Unprocessable
 from chalicelib.store.contract import AlreadyExists, MissingReference, Page
 from chalicelib.tenancy.credentials import hash_password, new_charger_password
-from chalicelib.validation import reject_nulls
+from chalicelib.validation import patched
 
 if TYPE_CHECKING:
     from chalicelib.store.chargers import ChargerRepository
@@ -61,13 +61,12 @@ class ChargerService:
 
     def update(self, charger_id: str, patch: ChargerPatch) -> Charger:
         changes = patch.model_dump(exclude_unset=True)
-        reject_nulls(changes, ("site_id", "evses"))
 
         def apply(charger: Charger) -> Charger:
-            fields = {k: v for k, v in changes.items() if k != "evses"}
+            fields = {**changes, "updated_at": now_rfc3339()}
             if patch.evses is not None:
                 fields["evses"] = number_evses(patch.evses, charger.evses)
-            return charger.model_copy(update={**fields, "updated_at": now_rfc3339()})
+            return patched(charger, fields)
 
         try:
             updated = self._chargers.update(charger_id, apply)  # checks the new site in the same write

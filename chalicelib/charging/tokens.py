@@ -7,7 +7,7 @@ from chalicelib.charging.models import Token, TokenIn, TokenPatch, stored_token_
 from chalicelib.clock import now_rfc3339
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.store.contract import AlreadyExists, Page
-from chalicelib.validation import reject_nulls
+from chalicelib.validation import patched
 
 if TYPE_CHECKING:
     from chalicelib.store.tokens import TokenRepository
@@ -39,10 +39,7 @@ class TokenService:
 
     def update(self, uid: str, patch: TokenPatch) -> Token:
         changes = stored_token_fields(patch.model_dump(exclude_unset=True))
-        reject_nulls(changes, ("type", "status"))
-        updated = self._tokens.update(
-            uid, lambda t: t.model_copy(update={**changes, "updated_at": now_rfc3339()})
-        )
+        updated = self._tokens.update(uid, lambda t: patched(t, {**changes, "updated_at": now_rfc3339()}))
         if updated is None:
             raise NotFound.of("token", uid)
         return updated

@@ -14,7 +14,7 @@ def tenant_view(tenant: Tenant) -> dict[str, Any]:
 
 
 def api_key_view(key: ApiKey) -> dict[str, Any]:
-    return key.view()
+    return key.model_dump(mode="json", exclude={"digest"})
 
 
 def site_view(site: Site) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from chalicelib.errors import Conflict, NotFound
 from chalicelib.identifiers import new_id
 from chalicelib.sites.models import Site, SiteIn, SitePatch
 from chalicelib.store.contract import Page, StillReferenced
-from chalicelib.validation import validated
+from chalicelib.validation import patched
 
 if TYPE_CHECKING:
     from chalicelib.store.sites import SiteRepository
@@ -36,11 +36,7 @@ class SiteService:
     def update(self, site_id: str, patch: SitePatch) -> Site:
         changes = patch.model_dump(exclude_unset=True)
 
-        def apply(site: Site) -> Site:
-            merged = {**site.model_dump(), **changes, "updated_at": now_rfc3339()}
-            return validated(Site, merged)  # a required field set to null fails here, naming it
-
-        updated = self._sites.update(site_id, apply)
+        updated = self._sites.update(site_id, lambda site: patched(site, {**changes, "updated_at": now_rfc3339()}))
         if updated is None:
             raise NotFound.of("site", site_id)
         return updated

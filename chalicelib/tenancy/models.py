@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, EmailStr, Field, StringConstraints
 
@@ -55,9 +55,6 @@ class ApiKey(BaseModel):
     hint: str
     created_at: str
     digest: str  # SHA-256 of the secret; needed to revoke its lookup item, never shown
-
-    def view(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude={"digest"})
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,8 @@ def test_a_charger_cannot_move_to_an_unknown_site_or_lose_its_site(tenant_a: Api
     tenant_a.post("/v1/chargers", charger_body("CP-1", site_a["id"]))
     assert tenant_a.patch("/v1/chargers/CP-1", {"site_id": "site_gone"}).status == 422
     assert tenant_a.patch("/v1/chargers/CP-1", {"site_id": None}).status == 400
+    no_evses = tenant_a.patch("/v1/chargers/CP-1", {"evses": None})
+    assert no_evses.status == 400 and no_evses.json["error"]["field"] == "evses"
     assert tenant_a.patch("/v1/chargers/CP-1", {"ocpp_version": "1.5"}).status == 400
     assert tenant_a.get("/v1/chargers/CP-1").json["site_id"] == site_a["id"]
 
