@@ -33,7 +33,9 @@ class _UnknownDeadline:
 LOCAL_DEADLINE_MS = 30_000
 
 
-def answer_once(key: dict[str, Any], answer: Callable[[], dict[str, Any]], lambda_context: Any = None) -> dict[str, Any]:
+def answer_once(
+    key: dict[str, Any], answer: Callable[[], dict[str, Any]], lambda_context: Any = None,
+) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
