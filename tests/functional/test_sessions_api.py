@@ -20,7 +20,7 @@ def three_sessions(cp: ChargerConnection) -> list[int]:
 
 
 def tx_ids(reply: dict[str, object]) -> list[int]:
-    return [int(s["transaction_id"]) for s in reply["items"]]  # type: ignore[attr-defined, index]
+    return [int(s["transaction_id"]) for s in reply["items"]]  # type: ignore[attr-defined]
 
 
 def test_sessions_are_listed_newest_first_and_filtered(tenant_a: Api, three_sessions: list[int]) -> None:
