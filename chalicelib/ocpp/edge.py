@@ -1,14 +1,20 @@
 """From API Gateway's WebSocket events to the gateway's inputs."""
 from __future__ import annotations
 
-from chalice.app import WebsocketEvent
+from typing import TYPE_CHECKING
 
-from chalicelib.ocpp.gateway import ConnectRequest
 from chalicelib.ocpp.sender import ConnectionSender, management_endpoint, sender_for
 from chalicelib.settings import settings
 
+if TYPE_CHECKING:
+    from chalice.app import WebsocketEvent
+
+    from chalicelib.ocpp.gateway import ConnectRequest
+
 
 def connect_request(event: WebsocketEvent) -> ConnectRequest:
+    from chalicelib.ocpp.gateway import ConnectRequest
+
     raw = event.to_dict()
     headers = {str(k).lower(): str(v) for k, v in (raw.get("headers") or {}).items()}
     query = {str(k): str(v) for k, v in (raw.get("queryStringParameters") or {}).items()}

@@ -8,12 +8,13 @@ from __future__ import annotations
 import decimal
 import json
 from functools import lru_cache
-from typing import Any
-
-from jsonschema import Draft4Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.ocpp.frames import CallRejected, Rpc
+
+if TYPE_CHECKING:  # jsonschema is imported with the first validation: REST cold starts never pay for it
+    from jsonschema import Draft4Validator
+    from jsonschema.exceptions import ValidationError
 
 _VERSION = {"ocpp1.6": "1.6", "ocpp2.0.1": "2.0.1"}
 # 1.6 schemas with decimal fields (multipleOf 0.1) that binary floats fail: parse those as Decimal,
