@@ -1,0 +1,42 @@
+"""What API Gateway answers by itself for the REST API, in the contract's error shape.
+
+Without these, a path that matches no route gets a 403 "Missing Authentication Token", and one sent with an
+`Authorization: Bearer ...` header gets a 403 that echoes the header back. No route here uses IAM
+authentication, so every signature-type refusal means the path matched no route: 404 `route_not_found`.
+Messages are fixed strings, never `$context.error.messageString`, so nothing from the request is echoed.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.rest.replies import error_body
+
+ROUTE_NOT_FOUND_MESSAGE = "no route matches this method and path"
+
+# response type -> (status, contract code, message)
+_RESPONSES: dict[str, tuple[int | None, str, str]] = {
+    "MISSING_AUTHENTICATION_TOKEN": (404, "route_not_found", ROUTE_NOT_FOUND_MESSAGE),
+    "INCOMPLETE_SIGNATURE": (404, "route_not_found", ROUTE_NOT_FOUND_MESSAGE),
+    "INVALID_SIGNATURE": (404, "route_not_found", ROUTE_NOT_FOUND_MESSAGE),
+    "EXPIRED_TOKEN": (404, "route_not_found", ROUTE_NOT_FOUND_MESSAGE),
+    "THROTTLED": (429, "rate_limited", "too many requests; retry later"),
+    "REQUEST_TOO_LARGE": (413, "request_too_large", "the request is too large"),
+    # The defaults keep the status API Gateway chose (4xx or 5xx) and only reshape the body.
+    "DEFAULT_4XX": (None, "request_rejected", "the API gateway refused the request"),
+    "DEFAULT_5XX": (None, "gateway_error", "the API gateway could not complete the request"),
+}
+
+
+def gateway_responses() -> dict[str, Any]:
+    """The SAM `GatewayResponses` property of the REST API. SAM puts them into the API definition, so they are
+    part of the deployment, and a change to them redeploys the stage."""
+    responses: dict[str, Any] = {}
+    for response_type, (status, code, message) in _RESPONSES.items():
+        response: dict[str, Any] = {
+            "ResponseTemplates": {"application/json": json.dumps(error_body(code, message))},
+        }
+        if status is not None:
+            response["StatusCode"] = str(status)
+        responses[response_type] = response
+    return responses
