@@ -1,17 +1,32 @@
 """Every entrypoint of the platform. Each handler builds the context, calls one service and shapes the reply."""
 from __future__ import annotations
 
-from chalice.app import Chalice, Request, Response
+from typing import Any
+
+from chalice.app import Chalice, Request, Response, WebsocketEvent
+from pydantic import AwareDatetime, Field
 
 from chalicelib import composition as services
 from chalicelib.charging.models import ChargerIn, ChargerPatch, TokenIn, TokenPatch
+from chalicelib.charging.sessions import SessionStatus
+from chalicelib.clock import rfc3339
 from chalicelib.errors import NotFound
+from chalicelib.ocpp.edge import connect_request, sender_of
 from chalicelib.rest.auth import tenant_context
 from chalicelib.rest.replies import created, json_reply, no_content, page_reply
 from chalicelib.rest.requests import ListQuery, body, path_id, query
 from chalicelib.rest.routing import guarded, http_edge
-from chalicelib.rest.views import api_key_view, charger_view, site_view, tenant_view, token_view
+from chalicelib.rest.views import (
+    api_key_view,
+    charger_event_view,
+    charger_view,
+    session_view,
+    site_view,
+    tenant_view,
+    token_view,
+)
 from chalicelib.sites.models import SiteIn, SitePatch
+from chalicelib.store.sessions import SessionFilter
 from chalicelib.tenancy.models import ApiKeyIn, SignupIn
 
 app = Chalice(app_name="evcharge")
@@ -27,6 +42,40 @@ def request() -> Request:
 
 class ChargerListQuery(ListQuery):
     site_id: str | None = None
+
+
+class ChargerEventQuery(ListQuery):
+    type: str | None = None
+
+
+class SessionListQuery(ListQuery):
+    status: SessionStatus | None = None
+    charger_id: str | None = None
+    from_: AwareDatetime | None = Field(default=None, alias="from")
+    to: AwareDatetime | None = None
+
+    def where(self) -> SessionFilter:
+        return SessionFilter(
+            status=self.status, charger_id=self.charger_id,
+            started_from=rfc3339(self.from_) if self.from_ else None, started_to=rfc3339(self.to) if self.to else None,
+        )
+
+
+# -- chargers over OCPP (API Gateway WebSocket) ---------------------------------------------------
+
+@app.on_ws_connect()
+def ocpp_connect(event: WebsocketEvent) -> dict[str, Any]:
+    return services.ocpp_gateway().connect(connect_request(event), sender_of(event)).response()
+
+
+@app.on_ws_message()
+def ocpp_frame(event: WebsocketEvent) -> None:
+    services.ocpp_gateway().frame(event.connection_id, event.body, sender_of(event), event.context)
+
+
+@app.on_ws_disconnect()
+def ocpp_disconnect(event: WebsocketEvent) -> None:
+    services.ocpp_gateway().disconnect(event.connection_id)
 
 
 # -- tenants and API keys -------------------------------------------------------------------------
@@ -121,14 +170,25 @@ def list_chargers() -> Response:
     ctx = tenant_context(request())
     q = query(request(), ChargerListQuery)
     chargers = services.charger_service(ctx)
-    return page_reply(chargers.list(q.limit, q.next, q.site_id), lambda c: charger_view(c, chargers))
+    page = chargers.list(q.limit, q.next, q.site_id)
+    live = chargers.live_of([c.id for c in page.items])
+    return page_reply(page, lambda c: charger_view(c, chargers, live[c.id]))
 
 
 @route("/v1/chargers/{charger_id}", methods=["GET"])
 def get_charger(charger_id: str) -> Response:
     ctx = tenant_context(request())
     chargers = services.charger_service(ctx)
-    return json_reply(charger_view(chargers.get(path_id(charger_id)), chargers))
+    charger = chargers.get(path_id(charger_id))
+    return json_reply(charger_view(charger, chargers, chargers.live(charger.id)))
+
+
+@route("/v1/chargers/{charger_id}/events", methods=["GET"])
+def list_charger_events(charger_id: str) -> Response:
+    ctx = tenant_context(request())
+    q = query(request(), ChargerEventQuery)
+    charger = services.charger_service(ctx).get(path_id(charger_id))
+    return page_reply(services.charger_events(ctx).list(charger.id, q.limit, q.next, q.type), charger_event_view)
 
 
 @route("/v1/chargers/{charger_id}", methods=["PATCH"])
@@ -136,7 +196,8 @@ def update_charger(charger_id: str) -> Response:
     ctx = tenant_context(request())
     chargers = services.charger_service(ctx)
     patch = body(request(), ChargerPatch)
-    return json_reply(charger_view(chargers.update(path_id(charger_id), patch), chargers))
+    charger = chargers.update(path_id(charger_id), patch)
+    return json_reply(charger_view(charger, chargers, chargers.live(charger.id)))
 
 
 @route("/v1/chargers/{charger_id}", methods=["DELETE"])
@@ -188,3 +249,19 @@ def delete_token(uid: str) -> Response:
     ctx = tenant_context(request())
     services.token_service(ctx).delete(path_id(uid))
     return no_content()
+
+
+# -- sessions ---------------------------------------------------------------------------------------
+
+@route("/v1/sessions", methods=["GET"])
+def list_sessions() -> Response:
+    ctx = tenant_context(request())
+    q = query(request(), SessionListQuery)
+    return page_reply(services.session_reports(ctx).list(q.limit, q.next, q.where()), session_view)
+
+
+@route("/v1/sessions/{session_id}", methods=["GET"])
+def get_session(session_id: str) -> Response:
+    ctx = tenant_context(request())
+    session, readings = services.session_reports(ctx).get(path_id(session_id))
+    return json_reply(session_view(session, readings))

@@ -17,3 +17,16 @@ def rfc3339(moment: datetime) -> str:
 
 def now_rfc3339() -> str:
     return rfc3339(utc_now())
+
+
+def charger_time(text: str) -> str:
+    """A charger's timestamp as the platform stores it (RFC 3339 UTC, milliseconds). Chargers that
+    leave out the offset mean UTC (OCPP requires UTC). ValueError when it is not a date-time."""
+    moment = datetime.fromisoformat(text.strip())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return rfc3339(moment)
+
+
+def parse_rfc3339(text: str) -> datetime:
+    return datetime.fromisoformat(text)

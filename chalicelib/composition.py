@@ -3,18 +3,28 @@ the caller's tenant; what holds no tenant state (the directory) is built once pe
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from chalicelib.charging.chargers import ChargerService
+from chalicelib.charging.session_reports import SessionReports
 from chalicelib.charging.tokens import TokenService
 from chalicelib.settings import settings
 from chalicelib.sites.service import SiteService
+from chalicelib.store.charger_events import ChargerEventRepository
+from chalicelib.store.charger_state import ChargerStateRepository
 from chalicelib.store.chargers import ChargerRepository
+from chalicelib.store.connections import ConnectionRegistry
 from chalicelib.store.directory import ApiKeyRepository, TenantDirectory, TenantProfileRepository
+from chalicelib.store.meter_values import MeterValueRepository
+from chalicelib.store.sessions import SessionRepository
 from chalicelib.store.sites import SiteRepository
 from chalicelib.store.tokens import TokenRepository
 from chalicelib.tenancy.api_keys import ApiKeyService
 from chalicelib.tenancy.models import TenantContext
 from chalicelib.tenancy.signup import SignupService
+
+if TYPE_CHECKING:
+    from chalicelib.ocpp.gateway import OcppGateway
 
 
 @lru_cache(maxsize=1)
@@ -41,7 +51,24 @@ def site_service(ctx: TenantContext) -> SiteService:
 def charger_service(ctx: TenantContext) -> ChargerService:
     return ChargerService(
         ChargerRepository(ctx.tenant_id), tenant_slug=ctx.slug, ocpp_base_url=settings().ocpp_base_url,
+        states=ChargerStateRepository(ctx.tenant_id),
     )
+
+
+def charger_events(ctx: TenantContext) -> ChargerEventRepository:
+    return ChargerEventRepository(ctx.tenant_id)
+
+
+def session_reports(ctx: TenantContext) -> SessionReports:
+    return SessionReports(SessionRepository(ctx.tenant_id), MeterValueRepository(ctx.tenant_id))
+
+
+@lru_cache(maxsize=1)
+def ocpp_gateway() -> OcppGateway:
+    """One per container: it caches each connection's tenant, charger and protocol."""
+    from chalicelib.ocpp.gateway import OcppGateway
+
+    return OcppGateway(directory(), ConnectionRegistry())
 
 
 def token_service(ctx: TenantContext) -> TokenService:

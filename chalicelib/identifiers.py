@@ -28,3 +28,13 @@ def new_id(prefix: str) -> str:
     """`{prefix}_` + 10 chars of milliseconds + 16 chars (80 bits) of randomness, like a ULID."""
     millis = int(time.time() * 1000)
     return f"{prefix}_{_base32(millis, 10)}{_base32(secrets.randbits(80), 16)}"
+
+
+def derived_id(prefix: str, millis: int, *parts: str) -> str:
+    """An id in `new_id`'s shape whose time part is `millis` and whose random part is derived from
+    `parts`: the same parts always give the same id, so a record made from a replayed message is
+    written over, not duplicated."""
+    import hashlib
+
+    digest = int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest()[:10], "big")
+    return f"{prefix}_{_base32(millis, 10)}{_base32(digest, 16)}"

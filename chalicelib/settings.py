@@ -16,6 +16,11 @@ class Settings:
     region: str
     ocpp_base_url: str
     public_base_url: str
+    # The WebSocket API's management endpoint (`.../@connections`), e.g.
+    # https://{api_id}.execute-api.{region}.amazonaws.com/{stage}. Unset in AWS's WebSocket functions,
+    # which derive it from the event; the local runtime points it at the local gateway.
+    ws_management_url: str | None
+    idempotency_table_name: str
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -25,6 +30,8 @@ class Settings:
             region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1",
             ocpp_base_url=os.environ.get("OCPP_BASE_URL", "ws://127.0.0.1:9000/ocpp").rstrip("/"),
             public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            ws_management_url=(os.environ.get("WS_MANAGEMENT_URL") or "").rstrip("/") or None,
+            idempotency_table_name=os.environ.get("IDEMPOTENCY_TABLE_NAME", "evcharge-idempotency"),
         )
 
 

@@ -11,6 +11,8 @@ os.environ.update(
     TABLE_NAME="evcharge-test",
     OCPP_BASE_URL="ws://127.0.0.1:9000/ocpp",
     POWERTOOLS_SERVICE_NAME="evcharge",
+    POWERTOOLS_METRICS_NAMESPACE="evcharge-test",
+    IDEMPOTENCY_TABLE_NAME="evcharge-idempotency-test",
 )
-for leaked in ("DYNAMODB_ENDPOINT", "AWS_PROFILE", "STRIPE_SECRET_KEY"):
+for leaked in ("DYNAMODB_ENDPOINT", "AWS_PROFILE", "STRIPE_SECRET_KEY", "WS_MANAGEMENT_URL"):
     os.environ.pop(leaked, None)

@@ -1,6 +1,7 @@
 """Registering chargers, issuing their OCPP URL and password, and keeping their configuration."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -12,6 +13,8 @@ from chalicelib.tenancy.credentials import hash_password, new_charger_password
 from chalicelib.validation import patched
 
 if TYPE_CHECKING:
+    from chalicelib.charging.live import ChargerLive
+    from chalicelib.store.charger_state import ChargerStateRepository
     from chalicelib.store.chargers import ChargerRepository
 
 
@@ -22,8 +25,10 @@ def ocpp_url(ocpp_base_url: str, tenant_slug: str, charger_id: str) -> str:
 
 
 class ChargerService:
-    def __init__(self, chargers: ChargerRepository, *, tenant_slug: str, ocpp_base_url: str) -> None:
+    def __init__(self, chargers: ChargerRepository, *, tenant_slug: str, ocpp_base_url: str,
+                 states: ChargerStateRepository) -> None:
         self._chargers = chargers
+        self._states = states
         self._slug = tenant_slug
         self._ocpp_base_url = ocpp_base_url
 
@@ -59,13 +64,20 @@ class ChargerService:
             raise NotFound.of("charger", charger_id)
         return charger
 
+    def live(self, charger_id: str) -> ChargerLive:
+        """What the charger last reported (offline and unknown until it connects)."""
+        return self._states.get(charger_id)
+
+    def live_of(self, charger_ids: Sequence[str]) -> dict[str, ChargerLive]:
+        return self._states.get_many(charger_ids)
+
     def update(self, charger_id: str, patch: ChargerPatch) -> Charger:
         changes = patch.model_dump(exclude_unset=True)
 
         def apply(charger: Charger) -> Charger:
             fields = {**changes, "updated_at": now_rfc3339()}
             if patch.evses is not None:
-                fields["evses"] = number_evses(patch.evses, charger.evses)
+                fields["evses"] = number_evses(patch.evses)
             return patched(charger, fields)
 
         try:
@@ -91,6 +103,7 @@ class ChargerService:
     def delete(self, charger_id: str) -> None:
         if not self._chargers.delete(charger_id):
             raise NotFound.of("charger", charger_id)
+        self._states.delete(charger_id)  # a charger re-registered under the same id starts afresh
 
 
 def _unknown_site(site_id: str) -> Unprocessable:

@@ -128,9 +128,6 @@ class Connector(BaseModel):
     power_type: PowerType
     max_power_kw: float
     format: ConnectorFormat | None = None
-    # Live state, written by the OCPP handlers from StatusNotification; Unknown until the first one.
-    status: str = "Unknown"
-    error_code: str | None = None
 
 
 class Evse(BaseModel):
@@ -148,26 +145,17 @@ class Charger(BaseModel):
     created_at: str
     updated_at: str
     password_rotated_at: str
-    # Live state, written by the OCPP handlers (connect, boot, heartbeat); offline until a charger connects.
-    online: bool = False
-    last_seen: str | None = None
-    boot: dict[str, str] | None = None
 
 
-def number_evses(evses: list[EvseIn], previous: list[Evse] | None = None) -> list[Evse]:
-    """Give EVSEs and connectors their 1-based ids, keeping known live status at the same position."""
-    known = {(e.id, c.id): c for e in (previous or []) for c in e.connectors}
-    numbered = []
-    for evse_index, evse in enumerate(evses, start=1):
-        connectors = []
-        for connector_index, connector in enumerate(evse.connectors, start=1):
-            old = known.get((evse_index, connector_index))
-            connectors.append(Connector(
-                id=connector_index, **connector.model_dump(),
-                status=old.status if old else "Unknown", error_code=old.error_code if old else None,
-            ))
-        numbered.append(Evse(id=evse_index, connectors=connectors))
-    return numbered
+def number_evses(evses: list[EvseIn]) -> list[Evse]:
+    """Give EVSEs and connectors their 1-based ids (OCPP 2.0.1 evseId and connectorId)."""
+    return [
+        Evse(id=evse_index, connectors=[
+            Connector(id=connector_index, **connector.model_dump())
+            for connector_index, connector in enumerate(evse.connectors, start=1)
+        ])
+        for evse_index, evse in enumerate(evses, start=1)
+    ]
 
 
 # -- tokens -------------------------------------------------------------------------------------

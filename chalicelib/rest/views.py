@@ -4,8 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.charging.chargers import ChargerService
+from chalicelib.charging.live import CHARGER_LEVEL, ChargerLive, connector_key
+from chalicelib.charging.meter import MeterReading
 from chalicelib.charging.models import Charger, Token
+from chalicelib.charging.sessions import Session
 from chalicelib.sites.models import Site
+from chalicelib.store.charger_events import ChargerEvent
 from chalicelib.tenancy.models import ApiKey, Tenant
 
 
@@ -21,10 +25,42 @@ def site_view(site: Site) -> dict[str, Any]:
     return site.model_dump(mode="json")
 
 
-def charger_view(charger: Charger, service: ChargerService) -> dict[str, Any]:
+def charger_view(charger: Charger, service: ChargerService, live: ChargerLive | None = None) -> dict[str, Any]:
+    """The configuration, with what the charger last reported: online, boot data, each connector's
+    status and error code, and the session charging on it."""
+    live = live or ChargerLive()
     view = charger.model_dump(mode="json", exclude={"password_hash"})
     view["ocpp_url"] = service.ocpp_url(charger.id)
+    for evse in view["evses"]:
+        for connector in evse["connectors"]:
+            key = connector_key(evse["id"], connector["id"])
+            status = live.connectors.get(key) or live.connectors.get(str(evse["id"]))
+            connector.update(
+                status=status.status if status else "Unknown", error_code=status.error_code if status else None,
+                status_info=status.info if status else None, status_at=status.timestamp if status else None,
+                vendor_error_code=status.vendor_error_code if status else None,
+                session_id=live.active_sessions.get(key),
+            )
+    whole = live.connectors.get(CHARGER_LEVEL)
+    view.update(
+        online=live.is_online, last_seen=live.last_seen, protocol=live.protocol if live.is_online else None,
+        connected_at=live.connected_at if live.is_online else None, boot=live.boot, booted_at=live.booted_at,
+        status=whole.status if whole else None, error_code=whole.error_code if whole else None,
+        firmware_status=live.firmware_status, diagnostics_status=live.diagnostics_status,
+        active_sessions=sorted(set(live.active_sessions.values())),
+    )
     return view
+
+
+def session_view(session: Session, readings: list[MeterReading] | None = None) -> dict[str, Any]:
+    view = session.model_dump(mode="json", exclude={"max_power_kw"})
+    if readings is not None:
+        view["meter_values"] = [r.model_dump(mode="json") for r in readings]
+    return view
+
+
+def charger_event_view(event: ChargerEvent) -> dict[str, Any]:
+    return event.model_dump(mode="json")
 
 
 def token_view(token: Token) -> dict[str, Any]:

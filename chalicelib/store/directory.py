@@ -102,7 +102,14 @@ def _key_lookup(key: ApiKey, tenant_id: str, slug: str) -> TableItem:
 
 
 class TenantDirectory:
-    """Registers tenants and resolves API keys to them."""
+    """Registers tenants and resolves API keys and slugs (chargers' URLs) to them."""
+
+    def resolve_slug(self, slug: str) -> str | None:
+        """The id of the tenant with this slug, None when there is none."""
+        if not slug or len(slug) > 64:
+            return None
+        item = _get_lookup(_SLUG, slug)
+        return None if item is None else str(item.data["tenant_id"])
 
     def register(self, tenant: Tenant, admin_key: ApiKey) -> None:
         """Write the tenant, its slug and party claims and its first key in one transaction."""

@@ -73,12 +73,35 @@ class CounterItem(Model):
     sk = UnicodeAttribute(range_key=True, attr_name="SK")
     version = NumberAttribute(null=True)
     referrers = NumberAttribute(null=True)
+    sequence = NumberAttribute(null=True)  # sequence counters (e.g. a tenant's OCPP transaction ids)
+
+
+class RecordItem(Model):
+    """The same table seen without optimistic locking, for records that are written once and written
+    over, identically, when the message that made them is replayed (meter values, charger events,
+    lookups): no version to check, so a replay costs one write and no read."""
+
+    class Meta:
+        table_name = TableItem.Meta.table_name
+        region = TableItem.Meta.region
+        host = TableItem.Meta.host
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    gsi1pk = UnicodeAttribute(null=True, attr_name="GSI1PK")
+    gsi1sk = UnicodeAttribute(null=True, attr_name="GSI1SK")
+    kind = UnicodeAttribute()
+    data: MapAttribute[str, Any] = MapAttribute()
+    expires_at_epoch = NumberAttribute(null=True, attr_name=TTL_ATTRIBUTE)
 
 
 def create_table(wait: bool = True) -> None:
-    """Create the table if it is missing (local runtime and tests; AWS uses the CDK app)."""
+    """Create the table, and the idempotency table, if missing (local runtime and tests; AWS uses the CDK app)."""
+    from chalicelib.store.idempotency import create_idempotency_table
+
     if not TableItem.exists():
         TableItem.create_table(wait=wait)
+    create_idempotency_table()
 
 
 def table_schema() -> dict[str, Any]:

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from tests.functional.ocpp import CapturedSender, ChargerConnection
+
 
 @pytest.fixture
 def aws() -> Iterator[None]:
@@ -107,3 +109,45 @@ def site_a(tenant_a: Api) -> dict[str, Any]:
     assert reply.status == 201, reply.json
     site: dict[str, Any] = reply.json
     return site
+
+
+# -- chargers over OCPP ----------------------------------------------------------------------------
+
+TWO_EVSES = [
+    {"connectors": [{"standard": "IEC_62196_T2", "power_type": "AC_3_PHASE", "max_power_kw": 22}]},
+    {"connectors": [{"standard": "IEC_62196_T2", "power_type": "AC_3_PHASE", "max_power_kw": 22}]},
+]
+
+
+@dataclass
+class RegisteredCharger:
+    slug: str
+    id: str
+    password: str
+
+
+@pytest.fixture
+def sender(monkeypatch: pytest.MonkeyPatch) -> CapturedSender:
+    captured = CapturedSender()
+    monkeypatch.setattr("app.sender_of", lambda event: captured)
+    return captured
+
+
+def register_charger(api: Api, site_id: str, charger_id: str = "CP-1", **extra: Any) -> RegisteredCharger:
+    reply = api.post("/v1/chargers", {**charger_body(charger_id, site_id), "evses": TWO_EVSES, **extra})
+    assert reply.status == 201, reply.json
+    return RegisteredCharger(api.get("/v1/tenant").json["slug"], charger_id, reply.json["password"])
+
+
+@pytest.fixture
+def charger_a(tenant_a: Api, site_a: dict[str, Any]) -> RegisteredCharger:
+    return register_charger(tenant_a, site_a["id"])
+
+
+@pytest.fixture
+def cp(sender: CapturedSender, charger_a: RegisteredCharger, tenant_a: Api) -> ChargerConnection:
+    """CP-1 of tenant A, connected over OCPP 1.6, with token TAG-1 accepted."""
+    assert tenant_a.post("/v1/tokens", {"uid": "TAG-1"}).status == 201
+    connection = ChargerConnection(sender, charger_a.slug, charger_a.id, charger_a.password)
+    assert connection.connect()["statusCode"] == 200
+    return connection

@@ -55,3 +55,22 @@ def test_requests_are_logged_as_json_with_tenant_and_request_ids_and_no_secrets(
     assert all(r["tenant_id"] == tenant["id"] for r in requests[1:5])
     assert "tenant_id" not in requests[0] and "tenant_id" not in requests[-1]
     assert requests[2]["route"] == "/v1/chargers" and requests[2]["method"] == "POST"
+
+
+def test_ocpp_frames_are_logged_with_tenant_charger_message_and_action_and_counted_as_metrics(
+        cp: Any, log_output: io.StringIO, capsys: pytest.CaptureFixture[str]) -> None:
+    cp.call("Heartbeat", {}, message_id="hb-1")
+    cp.call("Authorize", {"idTag": "TAG-1", "secret": 1}, message_id="bad-1")  # a FormationViolation
+    logged = [line for line in json_lines(log_output.getvalue()) if line.get("message") in
+              {"call answered", "call rejected"}]
+    assert [(line["message_id"], line["action"]) for line in logged] == [("hb-1", "Heartbeat"), ("bad-1", "Authorize")]
+    assert all(line["tenant_id"].startswith("ten_") and line["charger_id"] == "CP-1" for line in logged)
+    assert logged[1]["code"] == "FormationViolation"
+    assert cp.password not in log_output.getvalue()
+
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    frames = [m for m in metrics if "OcppFrames" in m]
+    errors = [m for m in metrics if "OcppErrors" in m]
+    assert [(m["action"], m["protocol"]) for m in frames][-2:] == [("Heartbeat", "ocpp1.6"), ("Authorize", "ocpp1.6")]
+    assert [(m["code"], m["action"]) for m in errors] == [("FormationViolation", "Authorize")]
+    assert frames[-1]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "evcharge-test"

@@ -13,6 +13,7 @@ import pytest
 from moto import mock_aws
 
 from tests.functional.conftest import SITE, Api, charger_body, sign_up
+from tests.functional.ocpp import CapturedSender, ChargerConnection
 
 
 @dataclass
@@ -24,7 +25,8 @@ class World:
     def snapshot_of_a(self) -> dict[str, Any]:
         paths = ["/v1/tenant", "/v1/sites", "/v1/chargers", "/v1/tokens", "/v1/api-keys",
                  f"/v1/sites/{self.ids['a_site']}", "/v1/chargers/A-ONLY", "/v1/chargers/SHARED-1",
-                 "/v1/tokens/A-TAG"]
+                 "/v1/tokens/A-TAG", "/v1/sessions", f"/v1/sessions/{self.ids['a_session']}",
+                 "/v1/chargers/A-ONLY/events"]
         return {p: self.a.get(p).json for p in paths}
 
 
@@ -50,8 +52,26 @@ def world() -> Iterator[World]:
             a_key = a.post("/v1/api-keys", {"role": "admin", "name": "second"}).json["id"]
             for i in range(3):
                 a.post("/v1/sites", {**SITE, "name": f"A extra {i}"})
-            ids = {"a_site": a_site, "b_site": b_site, "a_key": a_key}
+            a_session = _charge_once(a)
+            ids = {"a_site": a_site, "b_site": b_site, "a_key": a_key, "a_session": a_session}
             yield World(a, b, ids)
+
+
+def _charge_once(a: Api) -> str:
+    """A session of A's charger A-ONLY, made over OCPP."""
+    password = a.post("/v1/chargers/A-ONLY/password").json["password"]
+    slug = a.get("/v1/tenant").json["slug"]
+    with pytest.MonkeyPatch.context() as patch:
+        sender = CapturedSender()
+        patch.setattr("app.sender_of", lambda event: sender)
+        cp = ChargerConnection(sender, slug, "A-ONLY", password)
+        assert cp.connect()["statusCode"] == 200
+        cp.result("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Charging"})
+        tx = cp.result("StartTransaction", {"connectorId": 1, "idTag": "A-TAG", "meterStart": 0,
+                                            "timestamp": "2026-11-21T08:00:00Z"})["transactionId"]
+        cp.result("StopTransaction", {"transactionId": tx, "meterStop": 1000, "timestamp": "2026-11-21T09:00:00Z"})
+    session_id: str = a.get("/v1/sessions").json["items"][0]["id"]
+    return session_id
 
 
 # (method, path, body, expected status for tenant B)
@@ -69,6 +89,9 @@ ATTEMPTS: list[tuple[str, str, Any, int]] = [
     ("PATCH", "/v1/tokens/A-TAG", {"status": "BLOCKED"}, 404),
     ("DELETE", "/v1/tokens/A-TAG", None, 404),
     ("DELETE", "/v1/api-keys/{a_key}", None, 404),
+    ("GET", "/v1/sessions/{a_session}", None, 404),
+    ("GET", "/v1/chargers/A-ONLY/events", None, 404),
+    ("GET", "/v1/sessions?charger_id=A-ONLY", None, 200),
 ]
 
 
@@ -93,10 +116,12 @@ def test_tenant_b_cannot_touch_tenant_a_objects(world: World, method: str, path:
     assert world.snapshot_of_a() == before
 
 
-@pytest.mark.parametrize("path", ["/v1/sites", "/v1/chargers", "/v1/tokens", "/v1/api-keys"])
+@pytest.mark.parametrize("path", ["/v1/sites", "/v1/chargers", "/v1/tokens", "/v1/api-keys", "/v1/sessions",
+                                  "/v1/sessions?charger_id=A-ONLY", "/v1/chargers/A-ONLY/events"])
 def test_tenant_b_lists_only_its_own_objects(world: World, path: str) -> None:
     a_items = {str(i) for i in world.a.get(path).json["items"]}
-    b_items = {str(i) for i in world.b.get(path).json["items"]}
+    b_reply = world.b.get(path)
+    b_items = {str(i) for i in b_reply.json["items"]} if b_reply.status == 200 else set()
     assert a_items and not a_items & b_items
 
 
@@ -137,13 +162,13 @@ def test_every_route_has_an_isolation_case() -> None:
 
     covered = {(m, p.split("?")[0]) for m, p, _, _ in ATTEMPTS}
     covered |= {("GET", "/v1/sites"), ("GET", "/v1/chargers"), ("GET", "/v1/tokens"), ("GET", "/v1/api-keys"),
-                ("GET", "/v1/tenant")}
+                ("GET", "/v1/tenant"), ("GET", "/v1/sessions")}
     # Creating in one's own tenant is isolated by construction (keys come from the caller's context);
     # signup is public.
     own_creates = {("POST", "/v1/sites"), ("POST", "/v1/tokens"), ("POST", "/v1/api-keys"),
                    ("POST", "/v1/signup")}
     normalise = {"{a_site}": "{site_id}", "A-ONLY": "{charger_id}", "A-TAG": "{uid}", "{a_key}": "{key_id}",
-                 "SHARED-1": "{charger_id}"}
+                 "SHARED-1": "{charger_id}", "{a_session}": "{session_id}"}
     patterns = set()
     for method, path in covered:
         for concrete, name in normalise.items():

@@ -46,15 +46,11 @@ def test_unknown_and_missing_fields_get_their_own_codes() -> None:
     assert (missing.value.code, missing.value.field) == ("missing_field", "site_id")
 
 
-def test_evses_and_connectors_are_numbered_from_one_and_keep_live_status() -> None:
+def test_evses_and_connectors_are_numbered_from_one() -> None:
     evses = [EvseIn.model_validate({"connectors": [CONNECTOR, CONNECTOR]}),
              EvseIn.model_validate({"connectors": [CONNECTOR]})]
     numbered = number_evses(evses)
     assert [(e.id, [c.id for c in e.connectors]) for e in numbered] == [(1, [1, 2]), (2, [1])]
-    numbered[0].connectors[1].status = "Charging"
-    renumbered = number_evses(evses[:1], numbered)
-    assert renumbered[0].connectors[1].status == "Charging"
-    assert renumbered[0].connectors[0].status == "Unknown"
 
 
 @pytest.mark.parametrize(("field", "value"), [

@@ -1,0 +1,40 @@
+"""Reading sessions for the REST API: lists with filters, and one session with its meter readings and,
+while it is active, the energy delivered so far."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chalicelib.charging.meter import MeterReading, register_readings
+from chalicelib.charging.sessions import Session, settle_energy
+from chalicelib.errors import NotFound
+from chalicelib.store.contract import Page
+from chalicelib.store.meter_values import transaction_meter_key
+
+if TYPE_CHECKING:
+    from chalicelib.store.meter_values import MeterValueRepository
+    from chalicelib.store.sessions import SessionFilter, SessionRepository
+
+
+Readings = list[MeterReading]
+
+
+class SessionReports:
+    def __init__(self, sessions: SessionRepository, meter_values: MeterValueRepository) -> None:
+        self._sessions = sessions
+        self._meter_values = meter_values
+
+    def list(self, limit: int, cursor: str | None, where: SessionFilter) -> Page[Session]:
+        return self._sessions.find(limit, cursor, where)
+
+    def get(self, session_id: str) -> tuple[Session, Readings]:
+        session = self._sessions.get(session_id)
+        if session is None:
+            raise NotFound.of("session", session_id)
+        readings = self._meter_values.readings(transaction_meter_key(session.charger_id, session.transaction_id))
+        if session.is_active and session.started_at is not None:
+            so_far = settle_energy(
+                meter_start_wh=session.meter_start_wh or 0, started_at=session.started_at, meter_stop_wh=None,
+                stopped_at=None, registers=register_readings(readings), max_power_kw=session.max_power_kw,
+            )
+            session = session.model_copy(update={"energy_wh": so_far.energy_wh})
+        return session, readings

@@ -1,0 +1,251 @@
+"""What a charger reports, version-neutral: boots, statuses, authorisations, transactions and meter
+readings, applied to the platform's state. The OCPP 1.6 and 2.0.1 adapters translate frames to these
+calls; everything here is idempotent, because chargers resend what they got no answer for and replay
+what they queued while offline, with the times it happened.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.charging.live import CHARGER_LEVEL, ConnectorStatus, connector_key
+from chalicelib.charging.meter import MeterReading, register_readings
+from chalicelib.charging.models import Charger, Token, TokenStatus
+from chalicelib.charging.sessions import Anomaly, Authorization, Session, SessionStatus, settle_energy
+from chalicelib.clock import now_rfc3339, parse_rfc3339, utc_now
+from chalicelib.identifiers import derived_id, new_id
+from chalicelib.store.charger_events import ChargerEvent
+from chalicelib.store.meter_values import connector_meter_key, transaction_meter_key
+
+if TYPE_CHECKING:
+    from chalicelib.store.charger_events import ChargerEventRepository
+    from chalicelib.store.charger_state import ChargerStateRepository
+    from chalicelib.store.meter_values import MeterValueRepository
+    from chalicelib.store.sessions import SessionRepository
+    from chalicelib.store.tokens import TokenRepository
+
+
+@dataclass(frozen=True)
+class ConnectorRef:
+    """A connector as the platform numbers it, and as the charger's protocol did."""
+
+    evse_id: int  # 0: the charger as a whole
+    connector_id: int | None
+    ocpp_connector_id: int | None = None  # OCPP 1.6 connectorId
+
+    @property
+    def key(self) -> str:
+        return connector_key(self.evse_id, self.connector_id)
+
+
+@dataclass(frozen=True)
+class TokenVerdict:
+    authorization: Authorization
+    expires_at: str | None = None
+    group_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TransactionStart:
+    connector: ConnectorRef
+    token_uid: str | None
+    meter_start_wh: int
+    timestamp: str
+    transaction_id: str | None = None  # given by 2.0.1 chargers; 1.6 transactions get one here
+    reservation_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TransactionStop:
+    transaction_id: str
+    token_uid: str | None
+    meter_stop_wh: int | None
+    timestamp: str
+    reason: str | None
+    readings: list[MeterReading]
+
+
+@dataclass(frozen=True)
+class StartAnswer:
+    transaction_id: str
+    session_id: str
+    verdict: TokenVerdict
+
+
+def token_verdict(token: Token | None, now: datetime, charging_session: str | None = None) -> TokenVerdict:
+    """May this token charge? Unknown tokens are INVALID; a token charging elsewhere is CONCURRENT_TX."""
+    if token is None:
+        return TokenVerdict(Authorization.INVALID)
+    if token.status == TokenStatus.BLOCKED:
+        return TokenVerdict(Authorization.BLOCKED, token.expires_at, token.group_id)
+    if token.status == TokenStatus.EXPIRED or (
+        token.expires_at is not None and parse_rfc3339(token.expires_at) <= now
+    ):
+        return TokenVerdict(Authorization.EXPIRED, token.expires_at, token.group_id)
+    if charging_session is not None:
+        return TokenVerdict(Authorization.CONCURRENT_TX, token.expires_at, token.group_id)
+    return TokenVerdict(Authorization.ACCEPTED, token.expires_at, token.group_id)
+
+
+class StationService:
+    """Applies one charger's reports. Built per frame from cached parts; holds no state of its own."""
+
+    def __init__(
+        self, charger: Charger, protocol: str, *, state: ChargerStateRepository, sessions: SessionRepository,
+        tokens: TokenRepository, meter_values: MeterValueRepository, events: ChargerEventRepository,
+    ) -> None:
+        self.charger = charger
+        self.protocol = protocol
+        self._state = state
+        self._sessions = sessions
+        self._tokens = tokens
+        self._meter_values = meter_values
+        self._events = events
+
+    # -- the charger itself ----------------------------------------------------------------------
+    def boot(self, boot: dict[str, str], message_id: str) -> None:
+        now = now_rfc3339()
+        self._state.booted(self.charger.id, boot, now)
+        self._event("BootNotification", now, message_id, dict(boot))
+
+    def seen(self, at: str) -> None:
+        self._state.seen(self.charger.id, at)
+
+    def report_status(self, connector: ConnectorRef, status: ConnectorStatus, message_id: str) -> bool:
+        """Keep the status (unless a newer one is known) and add it to the charger's history."""
+        kept = self._state.report_status(self.charger.id, connector.key, status)
+        self._event("StatusNotification", status.timestamp, message_id,
+                    {"connector": connector.key, **status.model_dump(exclude_none=True)})
+        return kept
+
+    def report_progress(self, action: str, status: str, message_id: str) -> None:
+        """Firmware and diagnostics/log upload progress."""
+        if action.startswith("Firmware"):
+            self._state.firmware(self.charger.id, status)
+        else:
+            self._state.diagnostics(self.charger.id, status)
+        now = now_rfc3339()
+        self._event(action, now, message_id, {"status": status})
+
+    def record(self, action: str, data: dict[str, Any], message_id: str, timestamp: str | None = None) -> None:
+        """Keep what the charger sent for operators (e.g. DataTransfer)."""
+        self._event(action, timestamp or now_rfc3339(), message_id, data)
+
+    # -- tokens and transactions -----------------------------------------------------------------
+    def authorize(self, uid: str) -> TokenVerdict:
+        token = self._tokens.get(uid)
+        charging = self._sessions.session_of_token(uid) if token is not None else None
+        return token_verdict(token, utc_now(), charging)
+
+    def start_transaction(self, start: TransactionStart) -> StartAnswer:
+        """Open a session. The same start sent again (same connector, token, time and meter) gets the
+        same transaction; an unauthorised token still gets one (OCPP: the charger then stops it)."""
+        start_key = "|".join([
+            self.charger.id, start.connector.key, (start.token_uid or "").upper(), start.timestamp,
+            str(start.meter_start_wh), start.transaction_id or "",
+        ])
+        for _ in range(3):
+            known = self._sessions.recorded_start(start_key)
+            if known is not None:
+                return StartAnswer(str(known.transaction_id), known.session_id, self._verdict_of(known.authorization))
+            verdict = self.authorize(start.token_uid) if start.token_uid else TokenVerdict(Authorization.ACCEPTED)
+            transaction_id = start.transaction_id or str(self._sessions.next_transaction_id())
+            now = now_rfc3339()
+            session = Session(
+                id=new_id("ses"), charger_id=self.charger.id, evse_id=start.connector.evse_id,
+                connector_id=start.connector.connector_id or 1, ocpp_connector_id=start.connector.ocpp_connector_id,
+                ocpp_version=self.protocol, transaction_id=transaction_id, token_uid=start.token_uid,
+                authorization=verdict.authorization, status=SessionStatus.ACTIVE, started_at=start.timestamp,
+                meter_start_wh=start.meter_start_wh, max_power_kw=self._max_power_kw(start.connector),
+                created_at=now, updated_at=now,
+            )
+            holds = verdict.authorization == Authorization.ACCEPTED
+            if self._sessions.start(session, start_key=start_key, holds_token=holds):
+                self._state.session_started(self.charger.id, start.connector.key, session.id)
+                return StartAnswer(transaction_id, session.id, verdict)
+        raise RuntimeError("could not record the start")  # unreachable unless the start record vanished
+
+    def record_meter_values(self, transaction_id: str | None, connector: ConnectorRef,
+                            readings: list[MeterReading], message_id: str) -> None:
+        """Readings land with their transaction whenever they arrive (before or after its stop)."""
+        key = (transaction_meter_key(self.charger.id, transaction_id) if transaction_id is not None
+               else connector_meter_key(self.charger.id, connector.key))
+        self._meter_values.add(key, message_id, readings)
+
+    def stop_transaction(self, stop: TransactionStop, message_id: str) -> TokenVerdict | None:
+        """Close the session once: a replayed stop changes nothing. A stop for a transaction the
+        platform does not know is accepted (refusing it would make the charger resend it for ever)
+        and kept as an INVALID session for review."""
+        if stop.readings:
+            self.record_meter_values(stop.transaction_id, ConnectorRef(0, None), stop.readings, f"stop-{message_id}")
+        verdict = None
+        if stop.token_uid:
+            token = self._tokens.get(stop.token_uid)
+            verdict = token_verdict(token, utc_now())
+        session_id = self._sessions.session_of(self.charger.id, stop.transaction_id)
+        if session_id is None:
+            self._keep_unmatched_stop(stop)
+            return verdict
+        readings = self._meter_values.readings(transaction_meter_key(self.charger.id, stop.transaction_id))
+
+        def close(session: Session) -> Session:
+            if not session.is_active:
+                return session  # already stopped: a replay
+            settled = settle_energy(
+                meter_start_wh=session.meter_start_wh or 0, started_at=session.started_at or stop.timestamp,
+                meter_stop_wh=stop.meter_stop_wh, stopped_at=stop.timestamp,
+                registers=register_readings(readings), max_power_kw=session.max_power_kw,
+            )
+            return session.model_copy(update={
+                "status": SessionStatus.COMPLETED, "stopped_at": stop.timestamp,
+                "meter_stop_wh": stop.meter_stop_wh, "energy_wh": settled.energy_wh,
+                "meter_start_wh": settled.meter_start_wh, "stop_reason": stop.reason,
+                "stop_token_uid": stop.token_uid, "anomalies": [*session.anomalies, *settled.anomalies],
+                "updated_at": now_rfc3339(),
+            })
+
+        closed = self._sessions.update(session_id, close)
+        if closed is not None:
+            if closed.token_uid:
+                self._sessions.release_token(closed.token_uid, closed.id)
+            self._state.session_ended(self.charger.id, connector_key(closed.evse_id, closed.connector_id), closed.id)
+        return verdict
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _keep_unmatched_stop(self, stop: TransactionStop) -> None:
+        now = now_rfc3339()
+        at = parse_rfc3339(stop.timestamp)
+        session = Session(
+            id=derived_id("ses", int(at.timestamp() * 1000), self.charger.id, stop.transaction_id, stop.timestamp),
+            charger_id=self.charger.id, evse_id=0, connector_id=0, ocpp_version=self.protocol,
+            transaction_id=stop.transaction_id, token_uid=stop.token_uid, status=SessionStatus.INVALID,
+            stopped_at=stop.timestamp, meter_stop_wh=stop.meter_stop_wh, stop_reason=stop.reason,
+            stop_token_uid=stop.token_uid, anomalies=[Anomaly.UNKNOWN_TRANSACTION], created_at=now, updated_at=now,
+        )
+        self._sessions.add_unmatched(session)
+        self._event("UnmatchedStop", stop.timestamp, session.id,
+                    {"transaction_id": stop.transaction_id, "session_id": session.id,
+                     "meter_stop_wh": stop.meter_stop_wh, "reason": stop.reason})
+
+    def _verdict_of(self, authorization: str) -> TokenVerdict:
+        try:
+            return TokenVerdict(Authorization(authorization))
+        except ValueError:
+            return TokenVerdict(Authorization.ACCEPTED)
+
+    def _max_power_kw(self, connector: ConnectorRef) -> float | None:
+        for evse in self.charger.evses:
+            if evse.id == connector.evse_id:
+                for c in evse.connectors:
+                    if connector.connector_id in (None, c.id):
+                        return c.max_power_kw
+        return None
+
+    def _event(self, action: str, timestamp: str, message_id: str, data: dict[str, Any]) -> None:
+        self._events.add(ChargerEvent(charger_id=self.charger.id, type=action, timestamp=timestamp,
+                                      received_at=now_rfc3339(), message_id=message_id, data=data))
+
+
+__all__ = ["CHARGER_LEVEL", "ConnectorRef", "StartAnswer", "StationService", "TokenVerdict",
+           "TransactionStart", "TransactionStop", "token_verdict"]

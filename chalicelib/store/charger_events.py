@@ -1,0 +1,58 @@
+"""What each charger reported over time: statuses, boots, firmware and diagnostics progress, data
+transfers and stops the platform could not match. Kept for 90 days, newest first, for operators."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pydantic import BaseModel
+
+from chalicelib.store.contract import Page
+from chalicelib.store.cursors import decode_cursor, encode_cursor
+from chalicelib.store.repository import tenant_partition
+from chalicelib.store.table import RecordItem
+
+_KIND = "CPEVENT"
+_RETENTION_S = 90 * 24 * 3600
+
+
+class ChargerEvent(BaseModel):
+    charger_id: str
+    type: str  # the OCPP action that reported it (StatusNotification, DataTransfer, ...)
+    timestamp: str  # the charger's time when it gave one, else when the platform received it
+    received_at: str
+    message_id: str
+    data: dict[str, Any]
+
+
+class ChargerEventRepository:
+    def __init__(self, tenant_id: str) -> None:
+        self._pk = tenant_partition(tenant_id, _KIND)
+
+    def add(self, event: ChargerEvent) -> None:
+        # Keyed by the message: a replay writes the same item again.
+        sk = f"{event.charger_id}#{event.timestamp}#{event.type}#{event.message_id}"
+        RecordItem(self._pk, sk, kind=_KIND, data=event.model_dump(mode="json"),
+                   expires_at_epoch=int(time.time()) + _RETENTION_S).save()
+
+    def list(self, charger_id: str, limit: int, cursor: str | None = None,
+             event_type: str | None = None) -> Page[ChargerEvent]:
+        start = None
+        if cursor:
+            (sk,) = decode_cursor(cursor, 1)
+            if not sk.startswith(f"{charger_id}#"):
+                return Page([], None)
+            start = {"PK": {"S": self._pk}, "SK": {"S": sk}}
+        events: list[tuple[str, ChargerEvent]] = []
+        condition = RecordItem.sk.startswith(f"{charger_id}#")
+        query = RecordItem.query(
+            self._pk, condition, scan_index_forward=False, consistent_read=True,
+            filter_condition=(RecordItem.data["type"] == event_type) if event_type else None,
+            last_evaluated_key=start, page_size=limit + 1,
+        )
+        for item in query:
+            events.append((item.sk, ChargerEvent.model_validate(item.data.as_dict())))
+            if len(events) > limit:
+                break
+        page, more = events[:limit], len(events) > limit
+        return Page([e for _, e in page], encode_cursor([page[-1][0]]) if more else None)

@@ -1,0 +1,48 @@
+"""Meter readings of a tenant's sessions and chargers, one item per message.
+
+Readings are keyed by where they belong (a transaction, or a charger's connector outside any
+transaction) and by the message that carried them, so a replayed message writes the same item again:
+one write and no read per MeterValues frame, and readings that arrive late or after the stop still land
+with their transaction.
+"""
+from __future__ import annotations
+
+import time
+
+from chalicelib.charging.meter import MeterReading, dedupe_readings
+from chalicelib.store.repository import tenant_partition
+from chalicelib.store.table import RecordItem
+
+_KIND = "METER"
+_OUTSIDE_TRANSACTION_TTL_S = 35 * 24 * 3600  # readings of idle connectors are kept a month
+
+
+def transaction_meter_key(charger_id: str, transaction_id: str) -> str:
+    """Readings of one transaction. Charger and transaction id: 2.0.1 ids are unique per charger only."""
+    return f"TX#{charger_id}#{transaction_id}"
+
+
+def connector_meter_key(charger_id: str, connector: str) -> str:
+    return f"CP#{charger_id}#{connector}"
+
+
+class MeterValueRepository:
+    def __init__(self, tenant_id: str) -> None:
+        self._pk = tenant_partition(tenant_id, _KIND)
+
+    def add(self, key: str, message_id: str, readings: list[MeterReading]) -> None:
+        if not readings:
+            return
+        first = min(r.timestamp for r in readings)
+        expires = None if key.startswith("TX#") else int(time.time()) + _OUTSIDE_TRANSACTION_TTL_S
+        RecordItem(
+            self._pk, f"{key}#{first}#{message_id}", kind=_KIND,
+            data={"readings": [r.compact() for r in readings]}, expires_at_epoch=expires,
+        ).save()
+
+    def readings(self, key: str) -> list[MeterReading]:
+        """Every reading stored under the key, in time order, replays merged."""
+        readings: list[MeterReading] = []
+        for item in RecordItem.query(self._pk, RecordItem.sk.startswith(f"{key}#"), consistent_read=True):
+            readings.extend(MeterReading.from_compact(r) for r in item.data.as_dict()["readings"])
+        return dedupe_readings(readings)
