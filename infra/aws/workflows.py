@@ -87,7 +87,8 @@ class Workflows(Construct):
             self, workflow.name,
             state_machine_name=state_machine_name(stack_name, workflow.name),
             state_machine_type=sfn.StateMachineType.STANDARD,
-            definition_body=sfn.DefinitionBody.from_file(str(workflow.path)),
+            # Inline, not an S3 asset: the template then shows the definition the ASL file holds.
+            definition_body=sfn.DefinitionBody.from_string(workflow.path.read_text()),
             definition_substitutions={f"{fid}{FUNCTION_ARN_SUFFIX}": function_arns[fid] for fid in function_ids},
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ERROR),
         )

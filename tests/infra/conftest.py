@@ -22,6 +22,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 STACK_NAME = "evcharge"
 # jsii warns on every start that node 20 is past its end of life; the warning says nothing about the stack.
 QUIET_NODE = {"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+os.environ.update(QUIET_NODE)  # for the jsii runtime the assertions start in this process
 
 
 @dataclass
