@@ -25,11 +25,11 @@ def edge_template(domain: CustomDomain | None) -> tuple[ChargerEdge, dict[str, A
     stack = cdk.Stack(cdk.App(), "edge")
     edge = ChargerEdge(stack, "Edge", websocket_origin_domain="abc123.execute-api.eu-west-1.amazonaws.com",
                        stage="api", domain=domain)
-    return edge, Template.from_stack(stack).to_json()
+    return edge, dict(Template.from_stack(stack).to_json())
 
 
 def test_without_a_domain_chargers_use_the_distributions_own_domain() -> None:
-    edge, template = edge_template(None)
+    _, template = edge_template(None)
     (distribution_id,) = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::CloudFront::Distribution"]
     assert "Aliases" not in template["Resources"][distribution_id]["Properties"]["DistributionConfig"]
     assert DeploymentOptions.from_context(Context()).domain is None

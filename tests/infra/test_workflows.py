@@ -35,8 +35,7 @@ def fixture_stack(directory: Path, function_arns: dict[str, str]) -> dict[str, A
     alarms = PlatformAlarms(stack, "Alarms", alarm_email=None)
     for name, machine in workflows.state_machines.items():
         alarms.failed_executions(name, machine)
-    template: dict[str, Any] = Template.from_stack(stack).to_json()
-    return template
+    return dict(Template.from_stack(stack).to_json())
 
 
 def of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
