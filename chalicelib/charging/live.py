@@ -2,6 +2,8 @@
 each connector. Written by the OCPP handlers, shown by the REST API next to the charger's configuration."""
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
 CHARGER_LEVEL = "0"  # OCPP connector 0 / no EVSE: the charger as a whole
@@ -39,3 +41,12 @@ class ChargerLive(BaseModel):
     @property
     def is_online(self) -> bool:
         return self.connection_id is not None
+
+
+class ChargerEvent(BaseModel):
+    charger_id: str
+    type: str  # the OCPP action that reported it (StatusNotification, DataTransfer, ...)
+    timestamp: str  # the charger's time when it gave one, else when the platform received it
+    received_at: str
+    message_id: str
+    data: dict[str, Any]

@@ -96,3 +96,12 @@ def dedupe_readings(readings: Iterable[MeterReading]) -> list[MeterReading]:
             if value not in values:
                 values.append(value)
     return [MeterReading(timestamp=ts, values=merged[ts]) for ts in sorted(merged)]
+
+
+def transaction_meter_key(charger_id: str, transaction_id: str) -> str:
+    """Readings of one transaction. Charger and transaction id: 2.0.1 ids are unique per charger only."""
+    return f"TX#{charger_id}#{transaction_id}"
+
+
+def connector_meter_key(charger_id: str, connector: str) -> str:
+    return f"CP#{charger_id}#{connector}"

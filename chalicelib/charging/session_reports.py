@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chalicelib.charging.meter import MeterReading, register_readings
+from chalicelib.charging.meter import MeterReading, register_readings, transaction_meter_key
 from chalicelib.charging.sessions import Session, settle_energy
 from chalicelib.errors import NotFound
-from chalicelib.store.contract import Page
-from chalicelib.store.meter_values import transaction_meter_key
 
 if TYPE_CHECKING:
+    from chalicelib.store.contract import Page
     from chalicelib.store.meter_values import MeterValueRepository
     from chalicelib.store.sessions import SessionFilter, SessionRepository
 

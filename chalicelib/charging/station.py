@@ -9,14 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.charging.live import CHARGER_LEVEL, ConnectorStatus, connector_key
-from chalicelib.charging.meter import MeterReading, register_readings
+from chalicelib.charging.live import CHARGER_LEVEL, ChargerEvent, ConnectorStatus, connector_key
+from chalicelib.charging.meter import (
+    MeterReading,
+    connector_meter_key,
+    register_readings,
+    transaction_meter_key,
+)
 from chalicelib.charging.models import Charger, Token, TokenStatus
 from chalicelib.charging.sessions import Anomaly, Authorization, Session, SessionStatus, settle_energy
 from chalicelib.clock import now_rfc3339, parse_rfc3339, utc_now
 from chalicelib.identifiers import derived_id, new_id
-from chalicelib.store.charger_events import ChargerEvent
-from chalicelib.store.meter_values import connector_meter_key, transaction_meter_key
 
 if TYPE_CHECKING:
     from chalicelib.store.charger_events import ChargerEventRepository

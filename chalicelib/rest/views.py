@@ -4,12 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.charging.chargers import ChargerService
-from chalicelib.charging.live import CHARGER_LEVEL, ChargerLive, connector_key
+from chalicelib.charging.live import CHARGER_LEVEL, ChargerEvent, ChargerLive, connector_key
 from chalicelib.charging.meter import MeterReading
 from chalicelib.charging.models import Charger, Token
 from chalicelib.charging.sessions import Session
 from chalicelib.sites.models import Site
-from chalicelib.store.charger_events import ChargerEvent
 from chalicelib.tenancy.models import ApiKey, Tenant
 
 

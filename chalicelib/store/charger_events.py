@@ -3,10 +3,8 @@ transfers and stops the platform could not match. Kept for 90 days, newest first
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from pydantic import BaseModel
-
+from chalicelib.charging.live import ChargerEvent
 from chalicelib.store.contract import Page
 from chalicelib.store.cursors import decode_cursor, encode_cursor
 from chalicelib.store.repository import tenant_partition
@@ -14,15 +12,6 @@ from chalicelib.store.table import RecordItem
 
 _KIND = "CPEVENT"
 _RETENTION_S = 90 * 24 * 3600
-
-
-class ChargerEvent(BaseModel):
-    charger_id: str
-    type: str  # the OCPP action that reported it (StatusNotification, DataTransfer, ...)
-    timestamp: str  # the charger's time when it gave one, else when the platform received it
-    received_at: str
-    message_id: str
-    data: dict[str, Any]
 
 
 class ChargerEventRepository:

@@ -17,15 +17,6 @@ _KIND = "METER"
 _OUTSIDE_TRANSACTION_TTL_S = 35 * 24 * 3600  # readings of idle connectors are kept a month
 
 
-def transaction_meter_key(charger_id: str, transaction_id: str) -> str:
-    """Readings of one transaction. Charger and transaction id: 2.0.1 ids are unique per charger only."""
-    return f"TX#{charger_id}#{transaction_id}"
-
-
-def connector_meter_key(charger_id: str, connector: str) -> str:
-    return f"CP#{charger_id}#{connector}"
-
-
 class MeterValueRepository:
     def __init__(self, tenant_id: str) -> None:
         self._pk = tenant_partition(tenant_id, _KIND)

@@ -1,12 +1,16 @@
-"""Starts, in one process, moto's server (DynamoDB with the platform's table) and the REST API (the same
-Chalice app that runs in Lambda), prints what a newcomer needs, and stops cleanly on Ctrl-C or SIGTERM.
+"""Starts, in one process, moto's server (DynamoDB with the platform's table), the WebSocket gateway (API
+Gateway's WebSocket API and its @connections endpoint) and the REST API, both calling the same Chalice app
+that runs in Lambda, prints what a newcomer needs, and stops cleanly on Ctrl-C or SIGTERM.
 
-Environment: PORT (REST API, default 8000), HOST (default 127.0.0.1), WS_PORT (the OCPP WebSocket
-port written into chargers' URLs, default 9000), MOTO_PORT (default: any free port), SEED_DEMO=1
-(create a demo tenant, site, charger and token and print their credentials).
+Environment: PORT (REST API, default 8000), HOST (default 127.0.0.1), WS_PORT (the OCPP WebSocket port,
+written into chargers' URLs, default 9000), WS_MANAGEMENT_PORT (the @connections endpoint, loopback only,
+default: any free port), WS_IDLE_TIMEOUT_S (default 600) and WS_MAX_CONNECTION_S (default 7200), as in AWS,
+MOTO_PORT (default: any free port), SEED_DEMO=1 (create a demo tenant, site, charger and token and print
+their credentials).
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -30,7 +34,12 @@ class LocalRuntime:
     host: str = "127.0.0.1"
     port: int = 8000
     moto_port: int = 0
+    ws_port: int = 9000
+    ws_management_port: int = 0
+    ws_idle_timeout_s: float = 600
+    ws_max_connection_s: float = 7200
     _dynamodb: Any = None
+    _ws: Any = None
     _rest: Any = None
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -40,6 +49,10 @@ class LocalRuntime:
             host=os.environ.get("HOST", "127.0.0.1"),
             port=int(os.environ.get("PORT", "8000")),
             moto_port=int(os.environ.get("MOTO_PORT", "0")),
+            ws_port=int(os.environ.get("WS_PORT", "9000")),
+            ws_management_port=int(os.environ.get("WS_MANAGEMENT_PORT", "0")),
+            ws_idle_timeout_s=float(os.environ.get("WS_IDLE_TIMEOUT_S", "600")),
+            ws_max_connection_s=float(os.environ.get("WS_MAX_CONNECTION_S", "7200")),
         )
 
     @property
@@ -50,12 +63,19 @@ class LocalRuntime:
     def dynamodb_url(self) -> str:
         return str(self._dynamodb.url)
 
-    def start(self) -> None:
-        import logging
+    @property
+    def ocpp_url(self) -> str:
+        return f"ws://{self.host}:{self._ws.port}/ocpp/{{tenant_slug}}/{{charge_point_id}}"
 
+    @property
+    def ws_management_url(self) -> str:
+        return str(self._ws.management_url)
+
+    def start(self) -> None:
         from infra.local.dynamodb import LocalDynamoDB
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines are noise here
+        _print_ws_log_lines()
         # Local credentials only: the runtime must never talk to a real AWS account.
         os.environ.update(_FAKE_AWS)
         self._dynamodb = LocalDynamoDB(port=self.moto_port)  # loopback only, whatever HOST says
@@ -63,26 +83,39 @@ class LocalRuntime:
         os.environ["DYNAMODB_ENDPOINT"] = self.dynamodb_url
         os.environ.setdefault("TABLE_NAME", "evcharge")
         os.environ.setdefault("PUBLIC_BASE_URL", self.rest_url)
-        os.environ.setdefault("OCPP_BASE_URL", f"ws://{self.host}:{os.environ.get('WS_PORT', '9000')}/ocpp")
         try:
-            self._start_rest_api()
+            self._start_apis()
         except BaseException:
-            self._dynamodb.stop()
+            self.stop()
             raise
 
-    def _start_rest_api(self) -> None:
-        # Imported only now: the table's endpoint comes from the environment set above.
+    def _start_apis(self) -> None:
         from chalice.cli.factory import CLIFactory
 
-        from chalicelib.store.table import create_table
+        from infra.local.ws_gateway import WebSocketGateway, websocket_handlers
 
-        create_table()
         config = CLIFactory(str(PROJECT_DIR)).create_config_obj(chalice_stage_name="dev")
         for name, value in config.environment_variables.items():
             os.environ.setdefault(name, value)
+        # The gateway first: the platform's settings, read once as chalicelib is imported, need its ports.
+        # It refuses every upgrade until it has the app's handlers, once the table exists.
+        self._ws = WebSocketGateway(
+            host=self.host, port=self.ws_port, management_port=self.ws_management_port,
+            stage=config.api_gateway_stage or "api", lambda_memory_mb=config.lambda_memory_size or 512,
+            lambda_timeout_s=config.lambda_timeout or 30, idle_timeout_s=self.ws_idle_timeout_s,
+            max_connection_s=self.ws_max_connection_s,
+        )
+        self._ws.start()
+        os.environ.setdefault("OCPP_BASE_URL", f"ws://{self.host}:{self._ws.port}/ocpp")
+        os.environ["WS_MANAGEMENT_URL"] = self._ws.management_url
+        # Imported only now: the settings come from the environment set above.
+        from chalicelib.store.table import create_table
+
+        create_table()
         from app import app
         from infra.local.rest_gateway import create_rest_server
 
+        self._ws.set_handlers(websocket_handlers(app))
         self._rest = create_rest_server(app, config, self.host, self.port)
         thread = threading.Thread(target=self._rest.server.serve_forever, name="rest-api", daemon=True)
         thread.start()
@@ -93,6 +126,9 @@ class LocalRuntime:
             self._rest.server.shutdown()
             self._rest.server.server_close()
             self._rest = None
+        if self._ws is not None:  # before DynamoDB: the $disconnect handlers still write to it
+            self._ws.stop()
+            self._ws = None
         if self._dynamodb is not None:
             self._dynamodb.stop()
             self._dynamodb = None
@@ -101,11 +137,25 @@ class LocalRuntime:
         self._threads.clear()
 
 
+def _print_ws_log_lines() -> None:
+    """The WebSocket gateway's connect and disconnect lines, on stderr beside the REST API's request lines;
+    not through the app's Powertools logger (an ancestor by name), whose JSON lines are the functions' own."""
+    ws_logger = logging.getLogger("evcharge.local.ws")
+    if not ws_logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s ws %(message)s", "%H:%M:%S"))
+        ws_logger.addHandler(handler)
+        ws_logger.setLevel(logging.INFO)
+        ws_logger.propagate = False
+
+
 def banner(runtime: LocalRuntime) -> str:
     return f"""
 evcharge is running locally (no AWS account, no Stripe key needed)
 
   REST API           {runtime.rest_url}
+  OCPP WebSocket     {runtime.ocpp_url}
+  @connections API   {runtime.ws_management_url}   (WS_MANAGEMENT_URL)
   DynamoDB (moto)    {runtime.dynamodb_url}   table {os.environ["TABLE_NAME"]}
 
 Sign up a tenant to get an API key:
@@ -121,7 +171,7 @@ def main() -> int:
     try:
         runtime.start()
     except OSError as error:
-        print(f"could not start: {error} (is another `make dev` running? set PORT to use another port)",
+        print(f"could not start: {error} (is another `make dev` running? set PORT and WS_PORT to use other ports)",
               file=sys.stderr)
         return 1
     stopping = threading.Event()

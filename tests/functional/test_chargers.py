@@ -26,7 +26,8 @@ def test_registering_a_charger_answers_its_ocpp_url_and_password_once(
     charger = reply.json["charger"]
     assert charger["evses"] == [{"id": 1, "connectors": [{
         "id": 1, "standard": "IEC_62196_T2", "power_type": "AC_3_PHASE", "max_power_kw": 22.0,
-        "format": None, "status": "Unknown", "error_code": None}]}]
+        "format": None, "status": "Unknown", "error_code": None, "status_info": None, "status_at": None,
+        "vendor_error_code": None, "session_id": None}]}]
     assert (charger["online"], charger["last_seen"], charger["boot"]) == (False, None, None)
 
     shown = tenant_a.get("/v1/chargers/CP-1")

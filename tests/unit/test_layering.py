@@ -5,7 +5,9 @@ import sys
 import pytest
 
 DOMAIN_MODULES = ["chalicelib.charging.models", "chalicelib.charging.chargers", "chalicelib.charging.tokens",
-                  "chalicelib.sites.models", "chalicelib.sites.service"]
+                  "chalicelib.sites.models", "chalicelib.sites.service", "chalicelib.charging.sessions",
+                  "chalicelib.charging.meter", "chalicelib.charging.live", "chalicelib.charging.station",
+                  "chalicelib.charging.session_reports"]
 
 
 @pytest.mark.parametrize("module", DOMAIN_MODULES)
