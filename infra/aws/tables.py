@@ -1,7 +1,6 @@
-"""The platform's DynamoDB tables.
-
-The single table is built from `chalicelib.store.table.table_schema()`, the definition the code itself uses,
-so a key or index renamed in the code is renamed here too.
+"""The platform's DynamoDB tables, built from the definitions the code itself uses
+(`chalicelib.store.table.table_schema()`, `chalicelib.store.idempotency.idempotency_table_schema()`), so a key,
+index or TTL attribute renamed in the code is renamed here too.
 """
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
+from chalicelib.store.idempotency import idempotency_table_schema
 from chalicelib.store.table import table_schema
 
 _ATTRIBUTE_TYPES = {
@@ -24,14 +24,10 @@ _PROJECTIONS = {
     "INCLUDE": dynamodb.ProjectionType.INCLUDE,
 }
 
-# Powertools' DynamoDBPersistenceLayer defaults: partition key `id`, expiry in `expiration`.
-IDEMPOTENCY_KEY = "id"
-IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
-
-
 def _keys(key_schema: list[dict[str, str]],
-          types: dict[str, str]) -> tuple[dynamodb.Attribute, dynamodb.Attribute | None]:
+          attribute_definitions: list[dict[str, str]]) -> tuple[dynamodb.Attribute, dynamodb.Attribute | None]:
     """The partition key and the sort key (if any) of a DynamoDB KeySchema."""
+    types = {a["AttributeName"]: a["AttributeType"] for a in attribute_definitions}
     by_role = {
         key["KeyType"]: dynamodb.Attribute(
             name=key["AttributeName"], type=_ATTRIBUTE_TYPES[types[key["AttributeName"]]],
@@ -44,10 +40,10 @@ def _keys(key_schema: list[dict[str, str]],
 def platform_table(scope: Construct, schema: dict[str, Any] | None = None) -> dynamodb.Table:
     """The single, tenant-keyed table: on demand, point-in-time recovery, TTL, the GSIs. Kept on stack deletion."""
     schema = schema or table_schema()
-    types = {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]}
+    definitions = schema["attribute_definitions"]
     if schema["local_secondary_indexes"]:
         raise ValueError("the table definition has local secondary indexes, which this stack does not build")
-    partition_key, sort_key = _keys(schema["key_schema"], types)
+    partition_key, sort_key = _keys(schema["key_schema"], definitions)
     table = dynamodb.Table(
         scope, "Table",
         partition_key=partition_key,
@@ -61,7 +57,7 @@ def platform_table(scope: Construct, schema: dict[str, Any] | None = None) -> dy
     )
     for index in schema["global_secondary_indexes"]:
         projection = index["projection"]
-        index_partition_key, index_sort_key = _keys(index["key_schema"], types)
+        index_partition_key, index_sort_key = _keys(index["key_schema"], definitions)
         table.add_global_secondary_index(
             index_name=index["index_name"],
             partition_key=index_partition_key,
@@ -74,10 +70,13 @@ def platform_table(scope: Construct, schema: dict[str, Any] | None = None) -> dy
 
 def idempotency_table(scope: Construct) -> dynamodb.Table:
     """Powertools idempotency records. They expire by TTL and can be rebuilt, so the table goes with the stack."""
+    schema = idempotency_table_schema()
+    partition_key, sort_key = _keys(schema["key_schema"], schema["attribute_definitions"])
     return dynamodb.Table(
         scope, "IdempotencyTable",
-        partition_key=dynamodb.Attribute(name=IDEMPOTENCY_KEY, type=dynamodb.AttributeType.STRING),
+        partition_key=partition_key,
+        sort_key=sort_key,
         billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-        time_to_live_attribute=IDEMPOTENCY_TTL_ATTRIBUTE,
+        time_to_live_attribute=schema["ttl_attribute"],
         removal_policy=RemovalPolicy.DESTROY,
     )

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from chalicelib.store.idempotency import idempotency_table_schema
 from chalicelib.store.table import table_schema
 from infra.aws.edge import REWRITE_FUNCTION_FILE
 from infra.aws.gateway_responses import ROUTE_NOT_FOUND_MESSAGE
@@ -136,13 +137,14 @@ def test_table_is_on_demand_with_point_in_time_recovery_and_ttl_and_outlives_the
     assert table["DeletionPolicy"] == "Retain"
 
 
-def test_idempotency_table_has_the_powertools_key_and_ttl(synthesized: Synthesized) -> None:
+def test_idempotency_table_is_the_codes_own_definition(synthesized: Synthesized) -> None:
+    schema = idempotency_table_schema()
     _, table = the_table(synthesized, "id")
     props = table["Properties"]
-    assert props["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
-    assert props["AttributeDefinitions"] == [{"AttributeName": "id", "AttributeType": "S"}]
+    assert props["KeySchema"] == schema["key_schema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert props["AttributeDefinitions"] == schema["attribute_definitions"]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
-    assert props["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": schema["ttl_attribute"], "Enabled": True}
 
 
 # -- functions --------------------------------------------------------------------------------------------
