@@ -16,7 +16,7 @@ from aws_cdk import aws_logs as logs
 from chalice.cdk import Chalice
 from constructs import Construct
 
-from infra.aws.gateway_responses import gateway_responses
+from infra.aws.gateway_responses import OPENAPI_EXTENSION, gateway_responses
 
 API_STAGE = "api"
 FUNCTION_TYPE = "AWS::Serverless::Function"
@@ -72,7 +72,7 @@ class PlatformApi(Construct):
         if WEBSOCKET_API_ID not in self._resources:
             raise ValueError("app.py has no WebSocket handlers (@app.on_ws_connect/_message/_disconnect), "
                              "so there is no WebSocket API for chargers")
-        self.rest_api.add_property_override("GatewayResponses", gateway_responses())
+        self.rest_api.add_property_override(f"DefinitionBody.{OPENAPI_EXTENSION}", gateway_responses())
         for logical_id, function in self.functions.items():
             self._log_to_own_group(logical_id, function, log_retention)
 

@@ -28,15 +28,19 @@ _RESPONSES: dict[str, tuple[int | None, str, str]] = {
 }
 
 
+# The OpenAPI extension API Gateway reads gateway responses from.
+OPENAPI_EXTENSION = "x-amazon-apigateway-gateway-responses"
+
+
 def gateway_responses() -> dict[str, Any]:
-    """The SAM `GatewayResponses` property of the REST API. SAM puts them into the API definition, so they are
-    part of the deployment, and a change to them redeploys the stage."""
+    """The `x-amazon-apigateway-gateway-responses` of the REST API's definition. In the definition they are
+    part of what a deployment publishes, and a change to them changes the definition and so redeploys."""
     responses: dict[str, Any] = {}
     for response_type, (status, code, message) in _RESPONSES.items():
         response: dict[str, Any] = {
-            "ResponseTemplates": {"application/json": json.dumps(error_body(code, message))},
+            "responseTemplates": {"application/json": json.dumps(error_body(code, message))},
         }
         if status is not None:
-            response["StatusCode"] = str(status)
+            response["statusCode"] = str(status)
         responses[response_type] = response
     return responses

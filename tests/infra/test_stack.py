@@ -290,26 +290,33 @@ def test_cloudfront_forwards_every_viewer_header_but_host_and_caches_nothing(syn
 
 # -- REST API gateway responses ----------------------------------------------------------------------------
 
+def gateway_responses_of(synthesized: Synthesized) -> dict[str, Any]:
+    """The gateway responses in the REST API's OpenAPI definition, where API Gateway reads them."""
+    definition = synthesized.template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    responses: dict[str, Any] = definition["x-amazon-apigateway-gateway-responses"]
+    return responses
+
+
 def test_unknown_rest_routes_answer_404_route_not_found_without_echoing_the_request(
         synthesized: Synthesized) -> None:
-    responses = synthesized.template["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    responses = gateway_responses_of(synthesized)
     for response_type in ("MISSING_AUTHENTICATION_TOKEN", "INCOMPLETE_SIGNATURE"):
         response = responses[response_type]
-        assert response["StatusCode"] == "404"
-        assert json.loads(response["ResponseTemplates"]["application/json"]) == {
+        assert response["statusCode"] == "404"
+        assert json.loads(response["responseTemplates"]["application/json"]) == {
             "error": {"code": "route_not_found", "message": ROUTE_NOT_FOUND_MESSAGE},
         }
     assert "$" not in json.dumps(responses), "a $context value could echo the request"
 
 
 def test_gateway_defaults_answer_in_the_contracts_error_shape(synthesized: Synthesized) -> None:
-    responses = synthesized.template["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    responses = gateway_responses_of(synthesized)
     for response_type in ("DEFAULT_4XX", "DEFAULT_5XX"):
-        body = json.loads(responses[response_type]["ResponseTemplates"]["application/json"])
+        body = json.loads(responses[response_type]["responseTemplates"]["application/json"])
         assert set(body) == {"error"}
         assert set(body["error"]) == {"code", "message"}
         assert re.fullmatch(r"[a-z]+(_[a-z]+)*", body["error"]["code"])
-        assert "StatusCode" not in responses[response_type]  # keeps the status API Gateway chose
+        assert "statusCode" not in responses[response_type]  # keeps the status API Gateway chose
 
 
 # -- Stripe, alarms, outputs ---------------------------------------------------------------------------------
