@@ -30,6 +30,8 @@ from chalicelib.store.sessions import SessionFilter
 from chalicelib.tenancy.models import ApiKeyIn, SignupIn
 
 app = Chalice(app_name="evcharge")
+# Chalice calls its WebSocket support experimental; `chalice package` (so `cdk deploy`) refuses the app without this.
+app.experimental_feature_flags.update(["WEBSOCKETS"])
 app.register_middleware(http_edge, "http")
 route = guarded(app)
 

@@ -1,0 +1,105 @@
+"""The platform in one stack: tables, the Chalice app, workflows, the public edge, the Stripe secret, alarms."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnOutput, SecretValue, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from infra.aws.alarms import PlatformAlarms
+from infra.aws.api import API_STAGE, REST_HANDLER_ID, PlatformApi
+from infra.aws.edge import ChargerEdge
+from infra.aws.options import DeploymentOptions
+from infra.aws.tables import idempotency_table, platform_table
+from infra.aws.workflows import Workflows, state_machine_arn, state_machine_arn_variable, workflow_files
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+SERVICE_NAME = "evcharge"
+
+# What the functions do with the tables (transactions need the item actions; PynamoDB never describes tables).
+TABLE_ACTIONS = (
+    "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query",
+    "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem",
+)
+IDEMPOTENCY_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+# The Stripe keys' shape; the CPO puts the real values in after the first deploy (README).
+STRIPE_SECRET_TEMPLATE = {"secret_key": "", "webhook_secret": ""}
+
+
+class PlatformStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, options: DeploymentOptions,
+                 project_dir: Path = PROJECT_DIR, workflows_dir: Path | None = None, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, stack_name=options.stack_name,
+                         description="evcharge: multi-tenant EV-charging platform (OCPP, REST, billing)", **kwargs)
+        table = platform_table(self)
+        idempotency = idempotency_table(self)
+        stripe = secretsmanager.Secret(
+            self, "StripeKeys",
+            description="Stripe API keys of the platform: secret_key and webhook_secret",
+            secret_string_value=SecretValue.unsafe_plain_text(json.dumps(STRIPE_SECRET_TEMPLATE)),
+        )
+        workflows = workflow_files(workflows_dir or project_dir / "chalicelib" / "workflows")
+
+        retention = options.log_retention
+        api = PlatformApi(
+            self, "App", project_dir=project_dir, log_retention=retention,
+            environment={
+                "TABLE_NAME": table.table_name,
+                "IDEMPOTENCY_TABLE_NAME": idempotency.table_name,
+                "STRIPE_SECRET_ARN": stripe.secret_arn,
+                "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+                "POWERTOOLS_METRICS_NAMESPACE": SERVICE_NAME,
+                **{state_machine_arn_variable(w.name): state_machine_arn(options.stack_name, w.name)
+                   for w in workflows},
+            },
+        )
+        edge = ChargerEdge(self, "ChargerEdge", websocket_origin_domain=api.websocket_origin_domain(),
+                           stage=API_STAGE, domain=options.domain)
+        api.set_environment("OCPP_BASE_URL", edge.ocpp_base_url)
+        api.set_environment("WS_MANAGEMENT_URL", api.websocket_management_url())
+        # Not on the REST handler: the REST API's definition references the handler, so the handler's
+        # environment cannot reference the API (a dependency cycle). REST code takes its base URL from the
+        # request it answers (README: Deploying to AWS, known limits).
+        api.set_environment("PUBLIC_BASE_URL", api.rest_url(), except_functions=frozenset({REST_HANDLER_ID}))
+
+        table.grant(api.role, *TABLE_ACTIONS)
+        idempotency.grant(api.role, *IDEMPOTENCY_ACTIONS)
+        api.role.add_to_policy(iam.PolicyStatement(
+            actions=["secretsmanager:GetSecretValue"], resources=[stripe.secret_arn],
+        ))
+        api.role.add_to_policy(iam.PolicyStatement(
+            actions=["execute-api:ManageConnections"], resources=[api.connections_arn()],
+        ))
+
+        self.workflows = Workflows(
+            self, "Workflows", files=workflows, stack_name=options.stack_name,
+            function_arns={logical_id: api.function_arn(logical_id) for logical_id in api.functions},
+            log_retention=retention,
+        )
+        if self.workflows.state_machines:
+            api.role.add_to_policy(iam.PolicyStatement(
+                actions=["states:StartExecution"],
+                resources=[m.state_machine_arn for m in self.workflows.state_machines.values()],
+            ))
+
+        alarms = PlatformAlarms(self, "Alarms", alarm_email=options.alarm_email)
+        for logical_id, function in api.functions.items():
+            alarms.lambda_errors(logical_id, function.ref)
+        alarms.dynamodb_throttling("TableThrottling", table)
+        alarms.dynamodb_throttling("IdempotencyTableThrottling", idempotency)
+        for name, machine in self.workflows.state_machines.items():
+            alarms.failed_executions(name, machine)
+
+        CfnOutput(self, "RestApiUrl", value=api.rest_url(), description="The REST API (/v1/...)")
+        CfnOutput(self, "ChargerWebSocketUrl", value=edge.ocpp_base_url,
+                  description="Chargers connect to {this}/{tenant_slug}/{charge_point_id}")
+        CfnOutput(self, "StripeSecretName", value=stripe.secret_name,
+                  description="Put the Stripe keys here (README: Setting the Stripe keys)")
+        CfnOutput(self, "AlarmTopicArn", value=alarms.topic.topic_arn, description="Subscribe to get alarms")
+        if options.domain:
+            CfnOutput(self, "DistributionDomainName", value=edge.distribution.distribution_domain_name,
+                      description="Point the custom domain here (CNAME or alias) if Route 53 does not hold it")
