@@ -123,6 +123,11 @@ def test_a_16_charger_boots_authorizes_charges_and_stops_and_the_session_shows_i
                 meter_stop=133_250, timestamp="2026-11-21T08:36:00Z", transaction_id=tx, reason="EVDisconnected",
                 id_tag="04A2B3C4D5"))
             assert stopped.id_tag_info["status"] == "Accepted"
+            # The remaining charger-to-platform messages, each answered per its schema.
+            transfer = await point.call(call.DataTransfer(vendor_id="com.alfen", message_id="temp", data="41"))
+            assert transfer.status == "UnknownVendorId"
+            await point.call(call.DiagnosticsStatusNotification(status="Uploaded"))
+            await point.call(call.FirmwareStatusNotification(status="Installed"))
 
         await with_charger(charger, charge)
 
