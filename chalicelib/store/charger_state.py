@@ -11,23 +11,15 @@ from typing import Any
 
 from pynamodb.attributes import MapAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
-from pynamodb.models import Model
 
 from chalicelib.charging.live import ChargerLive, ConnectorStatus
 from chalicelib.store.repository import tenant_partition
-from chalicelib.store.table import TableItem
+from chalicelib.store.table import TableView
 
 _KIND = "CHARGERSTATE"
 
 
-class ChargerStateItem(Model):
-    class Meta:
-        table_name = TableItem.Meta.table_name
-        region = TableItem.Meta.region
-        host = TableItem.Meta.host
-
-    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
-    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+class ChargerStateItem(TableView):
     kind = UnicodeAttribute(null=True)
     connection_id = UnicodeAttribute(null=True)
     protocol = UnicodeAttribute(null=True)

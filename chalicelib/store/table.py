@@ -59,10 +59,9 @@ class TableItem(Model):
     by_gsi1 = ByGsi1()
 
 
-class CounterItem(Model):
-    """The same table seen as keys and counters only. Counter updates go through it so that nothing
-    else in the item is touched and the version moves by one (PynamoDB's own version handling would
-    reset the version of an item it has not read)."""
+class TableView(Model):
+    """The same table seen through other attributes: each view names only what it reads and writes, so
+    its updates touch nothing else in the item."""
 
     class Meta:
         table_name = TableItem.Meta.table_name
@@ -71,23 +70,22 @@ class CounterItem(Model):
 
     pk = UnicodeAttribute(hash_key=True, attr_name="PK")
     sk = UnicodeAttribute(range_key=True, attr_name="SK")
+
+
+class CounterItem(TableView):
+    """Keys and counters only. Counter updates go through it so that the version moves by one
+    (PynamoDB's own version handling would reset the version of an item it has not read)."""
+
     version = NumberAttribute(null=True)
     referrers = NumberAttribute(null=True)
     sequence = NumberAttribute(null=True)  # sequence counters (e.g. a tenant's OCPP transaction ids)
 
 
-class RecordItem(Model):
-    """The same table seen without optimistic locking, for records that are written once and written
-    over, identically, when the message that made them is replayed (meter values, charger events,
-    lookups): no version to check, so a replay costs one write and no read."""
+class RecordItem(TableView):
+    """Without optimistic locking, for records that are written once and written over, identically,
+    when the message that made them is replayed (meter values, charger events, lookups): no version
+    to check, so a replay costs one write and no read."""
 
-    class Meta:
-        table_name = TableItem.Meta.table_name
-        region = TableItem.Meta.region
-        host = TableItem.Meta.host
-
-    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
-    sk = UnicodeAttribute(range_key=True, attr_name="SK")
     gsi1pk = UnicodeAttribute(null=True, attr_name="GSI1PK")
     gsi1sk = UnicodeAttribute(null=True, attr_name="GSI1SK")
     kind = UnicodeAttribute()

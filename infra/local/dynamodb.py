@@ -13,12 +13,14 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from infra.local.serving import ServerThread
+
 
 class LocalDynamoDB:
     def __init__(self, port: int = 0) -> None:
         self._port = port
         self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: ServerThread | None = None
 
     @property
     def url(self) -> str:
@@ -36,14 +38,10 @@ class LocalDynamoDB:
         # Loopback only: moto has no authentication and would hold every tenant's data.
         self._server = make_server("127.0.0.1", self._port, serial, threaded=True,
                                    request_handler=MotoRequestHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="dynamodb", daemon=True)
-        self._thread.start()
+        self._serving = ServerThread(self._server, "dynamodb")
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        if self._serving is not None:
+            self._serving.stop()
+            self._serving = None
             self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None

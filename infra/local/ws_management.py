@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol, cast
 from urllib.parse import unquote, urlsplit
+
+from infra.local.serving import ServerThread
 
 MAX_POST_BYTES = 128 * 1024  # the management API's limit, as for a message
 _PATH = re.compile(r"/(?P<stage>[^/]+)/(?:@|%40)connections/(?P<connection_id>[^/]+)")
@@ -129,7 +130,7 @@ class ManagementServer:
         self._stage = stage
         self._requested_port = port
         self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: ServerThread | None = None
 
     @property
     def port(self) -> int:
@@ -143,16 +144,10 @@ class ManagementServer:
 
     def start(self) -> None:
         self._server = _Server(self._requested_port, self._connections, self._stage)
-        # A short poll interval: stop() waits up to one interval for the serving loop to notice.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="ws-management",
-                                        daemon=True)
-        self._thread.start()
+        self._serving = ServerThread(self._server, "ws-management", poll_interval_s=0.05)
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        if self._serving is not None:
+            self._serving.stop()
+            self._serving = None
             self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.ports import port_is_free
+
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 90
 
@@ -22,21 +24,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def port_is_free(port: int) -> bool:
-    """Nothing listens there and a new server could bind it (as servers do, with SO_REUSEADDR:
-    connections the old one closed may linger in TIME_WAIT)."""
-    with socket.socket() as client:
-        if client.connect_ex(("127.0.0.1", port)) == 0:
-            return False
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 @dataclass

@@ -8,7 +8,6 @@ import json
 import logging
 import random
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from infra.local.ws_gateway import WebSocketGateway, websocket_handlers
+from tests.ports import port_is_free
 
 AUTHORIZATION = "Basic " + base64.b64encode(b"CP-1:secret-password").decode()
 CONNECTION_ID = re.compile(r"[A-Za-z0-9]{15}=")
@@ -127,19 +127,6 @@ def on_message(event: WebsocketEvent) -> None:
 @app.on_ws_disconnect()
 def on_disconnect(event: WebsocketEvent) -> None:
     EVENTS.add(event.to_dict())
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as client:
-        if client.connect_ex(("127.0.0.1", port)) == 0:
-            return False
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 @contextmanager
