@@ -11,7 +11,9 @@ from chalicelib.charging.models import ChargerIn, ChargerPatch, TokenIn, TokenPa
 from chalicelib.charging.sessions import SessionStatus
 from chalicelib.clock import rfc3339
 from chalicelib.errors import NotFound
+from chalicelib.ocpp.commands import MAX_WAIT_S
 from chalicelib.ocpp.edge import connect_request, sender_of
+from chalicelib.ocpp.verbs import CommandIn
 from chalicelib.rest.auth import tenant_context
 from chalicelib.rest.replies import created, json_reply, no_content, page_reply
 from chalicelib.rest.requests import ListQuery, body, path_id, query
@@ -20,6 +22,7 @@ from chalicelib.rest.views import (
     api_key_view,
     charger_event_view,
     charger_view,
+    command_view,
     session_view,
     site_view,
     tenant_view,
@@ -28,6 +31,7 @@ from chalicelib.rest.views import (
 from chalicelib.sites.models import SiteIn, SitePatch
 from chalicelib.store.sessions import SessionFilter
 from chalicelib.tenancy.models import ApiKeyIn, SignupIn
+from chalicelib.validation import InputModel
 
 app = Chalice(app_name="evcharge")
 # Chalice calls its WebSocket support experimental; `chalice package` (so `cdk deploy`) refuses the app without this.
@@ -48,6 +52,10 @@ class ChargerListQuery(ListQuery):
 
 class ChargerEventQuery(ListQuery):
     type: str | None = None
+
+
+class WaitQuery(InputModel):
+    wait: float = Field(default=0, ge=0, le=MAX_WAIT_S)  # seconds to wait for the charger's answer
 
 
 class SessionListQuery(ListQuery):
@@ -251,6 +259,26 @@ def delete_token(uid: str) -> Response:
     ctx = tenant_context(request())
     services.token_service(ctx).delete(path_id(uid))
     return no_content()
+
+
+# -- commands to chargers ---------------------------------------------------------------------------
+
+@route("/v1/chargers/{charger_id}/commands", methods=["POST"])
+def send_command(charger_id: str) -> Response:
+    ctx = tenant_context(request())
+    wait = query(request(), WaitQuery).wait
+    commands = services.command_service(ctx.tenant_id, services.rest_sender)
+    command = commands.send(path_id(charger_id), body(request(), CommandIn))
+    if wait:
+        command = commands.get(command.id, wait)
+    return json_reply(command_view(command), status=202)
+
+
+@route("/v1/commands/{command_id}", methods=["GET"])
+def get_command(command_id: str) -> Response:
+    ctx = tenant_context(request())
+    wait = query(request(), WaitQuery).wait
+    return json_reply(command_view(services.command_service(ctx.tenant_id).get(path_id(command_id), wait)))
 
 
 # -- sessions ---------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 the caller's tenant; what holds no tenant state (the directory) is built once per container."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,8 @@ from chalicelib.tenancy.models import TenantContext
 from chalicelib.tenancy.signup import SignupService
 
 if TYPE_CHECKING:
-    from chalicelib.ocpp.gateway import OcppGateway
+    from chalicelib.ocpp.commands import CommandService
+    from chalicelib.ocpp.gateway import OcppGateway, Sender
 
 
 @lru_cache(maxsize=1)
@@ -61,6 +63,27 @@ def charger_events(ctx: TenantContext) -> ChargerEventRepository:
 
 def session_reports(ctx: TenantContext) -> SessionReports:
     return SessionReports(SessionRepository(ctx.tenant_id), MeterValueRepository(ctx.tenant_id))
+
+
+def command_service(tenant_id: str, sender: Callable[[], Sender] | None = None) -> CommandService:
+    from chalicelib.ocpp.commands import CommandService
+    from chalicelib.store.commands import CommandRepository, LocalListRepository
+
+    return CommandService(
+        chargers=ChargerRepository(tenant_id), states=ChargerStateRepository(tenant_id),
+        commands=CommandRepository(tenant_id), sessions=SessionRepository(tenant_id),
+        tokens=TokenRepository(tenant_id), local_lists=LocalListRepository(tenant_id), sender=sender,
+    )
+
+
+def rest_sender() -> Sender:
+    """The management API as the REST functions reach it (they get its URL from their environment)."""
+    from chalicelib.ocpp.sender import sender_for
+
+    url = settings().ws_management_url
+    if url is None:
+        raise RuntimeError("WS_MANAGEMENT_URL is not set: commands cannot reach chargers")
+    return sender_for(url)
 
 
 @lru_cache(maxsize=1)

@@ -37,6 +37,7 @@ class ChargerLive(BaseModel):
     active_sessions: dict[str, str] = {}  # connector key -> session id
     firmware_status: str | None = None
     diagnostics_status: str | None = None
+    status_refreshed_for: str | None = None
 
     @property
     def is_online(self) -> bool:

@@ -33,6 +33,7 @@ class Authorization(StrEnum):
     EXPIRED = "EXPIRED"
     INVALID = "INVALID"
     CONCURRENT_TX = "CONCURRENT_TX"
+    UNKNOWN = "UNKNOWN"  # no such token (OCPP 1.6 answers Invalid)
 
 
 class Anomaly(StrEnum):
@@ -64,6 +65,13 @@ class Session(BaseModel):
     stop_token_uid: str | None = None
     anomalies: list[Anomaly] = []
     max_power_kw: float | None = None  # of the connector, to judge which meter readings are plausible
+    # OCPP 2.0.1 transactions: how the charger reported them.
+    token_type: str | None = None
+    remote_start_id: int | None = None  # links the session to the platform's RequestStartTransaction
+    charging_state: str | None = None
+    offline: bool = False  # some events were queued while the charger was offline
+    seq_gaps: list[int] = []  # TransactionEvent seqNos never received
+    event_count: int = 0
     created_at: str
     updated_at: str
 

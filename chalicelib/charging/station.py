@@ -18,6 +18,7 @@ from chalicelib.charging.meter import (
 )
 from chalicelib.charging.models import Charger, Token, TokenStatus
 from chalicelib.charging.sessions import Anomaly, Authorization, Session, SessionStatus, settle_energy
+from chalicelib.charging.transactions import TransactionEvent, TransactionSummary, fold_transaction
 from chalicelib.clock import now_rfc3339, parse_rfc3339, utc_now
 from chalicelib.identifiers import derived_id, new_id
 
@@ -76,17 +77,18 @@ class StartAnswer:
     verdict: TokenVerdict
 
 
-def token_verdict(token: Token | None, now: datetime, charging_session: str | None = None) -> TokenVerdict:
+def token_verdict(token: Token | None, now: datetime, charging_session: str | None = None,
+                  own_session: str | None = None) -> TokenVerdict:
     """May this token charge? Unknown tokens are INVALID; a token charging elsewhere is CONCURRENT_TX."""
     if token is None:
-        return TokenVerdict(Authorization.INVALID)
+        return TokenVerdict(Authorization.UNKNOWN)
     if token.status == TokenStatus.BLOCKED:
         return TokenVerdict(Authorization.BLOCKED, token.expires_at, token.group_id)
     if token.status == TokenStatus.EXPIRED or (
         token.expires_at is not None and parse_rfc3339(token.expires_at) <= now
     ):
         return TokenVerdict(Authorization.EXPIRED, token.expires_at, token.group_id)
-    if charging_session is not None:
+    if charging_session is not None and charging_session != own_session:
         return TokenVerdict(Authorization.CONCURRENT_TX, token.expires_at, token.group_id)
     return TokenVerdict(Authorization.ACCEPTED, token.expires_at, token.group_id)
 
@@ -136,10 +138,10 @@ class StationService:
         self._event(action, timestamp or now_rfc3339(), message_id, data)
 
     # -- tokens and transactions -----------------------------------------------------------------
-    def authorize(self, uid: str) -> TokenVerdict:
+    def authorize(self, uid: str, own_session: str | None = None) -> TokenVerdict:
         token = self._tokens.get(uid)
         charging = self._sessions.session_of_token(uid) if token is not None else None
-        return token_verdict(token, utc_now(), charging)
+        return token_verdict(token, utc_now(), charging, own_session)
 
     def start_transaction(self, start: TransactionStart) -> StartAnswer:
         """Open a session. The same start sent again (same connector, token, time and meter) gets the
@@ -210,10 +212,95 @@ class StationService:
 
         closed = self._sessions.update(session_id, close)
         if closed is not None:
-            if closed.token_uid:
-                self._sessions.release_token(closed.token_uid, closed.id)
-            self._state.session_ended(self.charger.id, connector_key(closed.evse_id, closed.connector_id), closed.id)
+            self._ended(closed)
         return verdict
+
+    def transaction_event(self, event: TransactionEvent, transaction_id: str, *, refresh: bool) -> TokenVerdict | None:
+        """An OCPP 2.0.1 TransactionEvent. It is kept under its seqNo (a resent event writes the same
+        item); the session is then the fold of all the transaction's events, so order, repeats and
+        offline replays do not change the outcome. `refresh` False skips the fold for an event that only
+        adds readings to a session already known (a periodic meter update: one write, no read)."""
+        key = transaction_meter_key(self.charger.id, transaction_id)
+        self._meter_values.add_event(key, event)
+        session_id = None
+        if refresh:
+            session_id = self._settle_transaction(key, transaction_id)
+        if not event.token_uid or event.token_type == "NoAuthorization":
+            return None
+        if session_id is None:
+            session_id = self._sessions.session_of(self.charger.id, transaction_id)
+        return self.authorize(event.token_uid, own_session=session_id)
+
+    def _settle_transaction(self, key: str, transaction_id: str) -> str:
+        summary = fold_transaction(self._meter_values.events(key))
+        for _ in range(3):
+            session_id = self._sessions.session_of(self.charger.id, transaction_id)
+            if session_id is None:
+                session = self._session_from(summary, transaction_id)
+                if self._sessions.start(session, start_key=None, holds_token=self._holds(session)):
+                    if session.is_active:
+                        key_of = connector_key(session.evse_id, session.connector_id)
+                        self._state.session_started(self.charger.id, key_of, session.id)
+                    return session.id
+                continue  # another event of the transaction made the session meanwhile
+            self._refold(session_id, summary)
+            return session_id
+        raise RuntimeError("could not record the transaction")
+
+    def _refold(self, session_id: str, summary: TransactionSummary) -> None:
+        before: list[Session] = []
+
+        def apply(session: Session) -> Session:
+            before.append(session)
+            return self._folded(session, summary)
+
+        after = self._sessions.update(session_id, apply)
+        if after is not None and before and before[-1].is_active and not after.is_active:
+            self._ended(after)
+
+    def _session_from(self, summary: TransactionSummary, transaction_id: str) -> Session:
+        now = now_rfc3339()
+        connector = ConnectorRef(summary.evse_id or 0, summary.connector_id or 1)
+        verdict = (self.authorize(summary.token_uid) if summary.token_uid and summary.token_type != "NoAuthorization"
+                   else TokenVerdict(Authorization.ACCEPTED))
+        base = Session(
+            id=new_id("ses"), charger_id=self.charger.id, evse_id=connector.evse_id,
+            connector_id=connector.connector_id or 1, ocpp_version=self.protocol, transaction_id=transaction_id,
+            authorization=verdict.authorization, status=SessionStatus.ACTIVE,
+            max_power_kw=self._max_power_kw(connector), created_at=now, updated_at=now,
+        )
+        return self._folded(base, summary)
+
+    def _folded(self, session: Session, summary: TransactionSummary) -> Session:
+        fields: dict[str, Any] = {
+            "started_at": summary.started_at, "meter_start_wh": summary.meter_start_wh,
+            "token_uid": summary.token_uid or session.token_uid, "token_type": summary.token_type,
+            "remote_start_id": summary.remote_start_id, "charging_state": summary.charging_state,
+            "offline": summary.offline, "seq_gaps": summary.seq_gaps, "event_count": len(summary.seq_nos),
+            "updated_at": now_rfc3339(),
+        }
+        if summary.evse_id:
+            fields["evse_id"] = summary.evse_id
+            fields["connector_id"] = summary.connector_id or 1
+        if summary.is_ended:
+            settled = settle_energy(
+                meter_start_wh=summary.meter_start_wh, started_at=summary.started_at,
+                meter_stop_wh=summary.meter_stop_wh, stopped_at=summary.stopped_at,
+                registers=summary.registers, max_power_kw=session.max_power_kw,
+            )
+            fields.update(status=SessionStatus.COMPLETED, stopped_at=summary.stopped_at,
+                          meter_stop_wh=summary.meter_stop_wh, meter_start_wh=settled.meter_start_wh,
+                          energy_wh=settled.energy_wh, stop_reason=summary.stopped_reason,
+                          anomalies=sorted(set(session.anomalies) | set(settled.anomalies)))
+        return session.model_copy(update=fields)
+
+    def _holds(self, session: Session) -> bool:
+        return session.is_active and session.authorization == Authorization.ACCEPTED and bool(session.token_uid)
+
+    def _ended(self, session: Session) -> None:
+        if session.token_uid:
+            self._sessions.release_token(session.token_uid, session.id)
+        self._state.session_ended(self.charger.id, connector_key(session.evse_id, session.connector_id), session.id)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _keep_unmatched_stop(self, stop: TransactionStop) -> None:

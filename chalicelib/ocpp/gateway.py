@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote
@@ -17,6 +17,7 @@ from urllib.parse import unquote
 from chalicelib.charging.models import Charger, OcppVersion, is_charge_point_id
 from chalicelib.charging.station import StationService
 from chalicelib.clock import now_rfc3339
+from chalicelib.errors import PlatformError
 from chalicelib.observability import count, logger
 from chalicelib.ocpp import schemas
 from chalicelib.ocpp.frames import (
@@ -43,11 +44,14 @@ from chalicelib.tenancy.credentials import verify_password
 if TYPE_CHECKING:
     from chalicelib.store.directory import TenantDirectory
 
-# The subprotocols the platform speaks, in the order it prefers them when a charger offers several.
-SUPPORTED_PROTOCOLS = ("ocpp1.6",)
+# The subprotocols the platform speaks. Of those a charger offers, its first is taken (its preference).
+SUPPORTED_PROTOCOLS = ("ocpp2.0.1", "ocpp1.6")
 _PROTOCOL_OF_VERSION = {OcppVersion.V16: "ocpp1.6", OcppVersion.V201: "ocpp2.0.1"}
 _CHARGER_CACHE_S = 60.0  # a charger's configuration (connectors, ratings) is re-read at most this often
 _LAST_SEEN_EVERY_S = 60.0  # last seen is written at most this often per charger and container
+_CACHE_LIMIT = 10_000
+_KNOWN_TRANSACTIONS_KEPT = 64  # per charger: transactions whose session this container has seen
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
 # Compared against when the charger is unknown, so that an unknown charger costs as much as a wrong
 # password and the answer time tells nothing.
 _DUMMY_HASH = "scrypt$16384$8$1$cJgqoKEnmyw9SwQF2Wj6EQ==$s4EsBDwfcen4zNAXv+HDOv+TtXmrdD6LIG0V5oHqJK4="
@@ -130,6 +134,8 @@ class OcppGateway:
         self._connections = connections
         self._chargers: dict[tuple[str, str], tuple[Charger, float]] = {}
         self._last_seen: dict[tuple[str, str], float] = {}
+        self._known_transactions: dict[tuple[str, str], set[str]] = {}
+        self._refreshed: set[str] = set()  # connections whose statuses this container asked for
 
     # -- $connect --------------------------------------------------------------------------------
     def connect(self, request: ConnectRequest, sender: Sender) -> ConnectAnswer:
@@ -152,9 +158,10 @@ class OcppGateway:
                         offered=request.headers.get("sec-websocket-protocol"))
             return _refused(400, f"no supported subprotocol offered (supported: {', '.join(SUPPORTED_PROTOCOLS)})")
         now = now_rfc3339()
-        self._connections.record(ConnectionInfo(request.connection_id, tenant_id, slug, charger_id, protocol, now))
         states = ChargerStateRepository(tenant_id)
-        replaced = states.replace_connection(charger_id, request.connection_id, protocol, now)
+        replaced, is_reconnect = states.replace_connection(charger_id, request.connection_id, protocol, now)
+        self._connections.record(
+            ConnectionInfo(request.connection_id, tenant_id, slug, charger_id, protocol, now, is_reconnect))
         self._chargers[(tenant_id, charger_id)] = (charger, time.monotonic())
         self._last_seen[(tenant_id, charger_id)] = time.monotonic()
         if replaced:
@@ -186,6 +193,8 @@ class OcppGateway:
             reply = self._answer(info, text, sender, lambda_context)
             if reply is not None:
                 sender.send(connection_id, reply)
+            if info.is_reconnect and connection_id not in self._refreshed:
+                self._ask_for_statuses(info, sender)
         finally:
             logger.remove_keys(["tenant_id", "charger_id", "message_id", "action"])
 
@@ -207,13 +216,38 @@ class OcppGateway:
         if isinstance(frame, Call):
             return self._answer_call(info, charger, frame, lambda_context)
         # A CALLRESULT or CALLERROR answers a command the platform sent.
-        logger.info("charger answered", message_id=frame.message_id,
-                    error=frame.code if isinstance(frame, CallError) else None)
+        from chalicelib.composition import command_service
+
+        commands = command_service(info.tenant_id)
+        if isinstance(frame, CallError):
+            settled = commands.settle_answer(info.charger_id, frame.message_id,
+                                             error=(frame.code, frame.description, frame.details))
+        else:
+            settled = commands.settle_answer(info.charger_id, frame.message_id, payload=frame.payload)
+        logger.info("charger answered", message_id=frame.message_id, command_status=settled and settled.status,
+                    matched=settled is not None)
         return None
+
+    def _ask_for_statuses(self, info: ConnectionInfo, sender: Sender) -> None:
+        """After a reconnect, ask the charger for every connector's status once, so that a status
+        missed while it was offline is corrected (OCPP TriggerMessage StatusNotification)."""
+        from chalicelib.composition import command_service
+        from chalicelib.ocpp.verbs import CommandIn
+
+        self._refreshed.add(info.connection_id)
+        if len(self._refreshed) > _CACHE_LIMIT:
+            self._refreshed.clear()
+        if not ChargerStateRepository(info.tenant_id).claim_status_refresh(info.charger_id, info.connection_id):
+            return
+        try:
+            command = command_service(info.tenant_id, lambda: sender).send(
+                info.charger_id, CommandIn(action="trigger", payload={"message": "StatusNotification"}))
+            logger.info("asked for statuses after a reconnect", command_id=command.id)
+        except PlatformError as refused:  # e.g. the charger went away again meanwhile
+            logger.info("could not ask for statuses after a reconnect", reason=str(refused))
 
     def _answer_call(self, info: ConnectionInfo, charger: Charger, call: Call, lambda_context: Any) -> str | None:
         from chalicelib.ocpp.replays import ReplayInProgress, answer_once
-        from chalicelib.ocpp.v16.messages import REPLAYABLE_ACTIONS, V16Messages
 
         logger.append_keys(message_id=call.message_id, action=call.action)
         count("OcppFrames", action=call.action, protocol=info.protocol)
@@ -221,11 +255,11 @@ class OcppGateway:
         try:
             if not schemas.has_schema(info.protocol, call.action):
                 raise CallRejected(Rpc.NOT_IMPLEMENTED, f"unknown action {call.action}")
-            handler = V16Messages(self._station(info, charger), call.message_id).handler(call.action)
+            handler, replayable = self._handler(info, charger, call)
             if handler is None:
                 raise CallRejected(Rpc.NOT_SUPPORTED, f"{call.action} is not supported from a charger")
             schemas.validate_request(info.protocol, call.action, call.payload)
-            if call.action in REPLAYABLE_ACTIONS:
+            if call.action in replayable:
                 key = {"tenant_id": info.tenant_id, "charger_id": info.charger_id, "message_id": call.message_id,
                        "action": call.action, "payload": call.payload}
                 result = answer_once(key, lambda: handler(call.payload), lambda_context)
@@ -247,6 +281,20 @@ class OcppGateway:
         return encode_call_result(call.message_id, result)
 
     # -- per-connection parts --------------------------------------------------------------------
+    def _handler(self, info: ConnectionInfo, charger: Charger, call: Call) -> tuple[Handler | None, frozenset[str]]:
+        """The adapter of the connection's protocol: one package per OCPP version."""
+        station = self._station(info, charger)
+        if info.protocol == "ocpp1.6":
+            from chalicelib.ocpp.v16 import messages as v16
+
+            return v16.V16Messages(station, call.message_id).handler(call.action), v16.REPLAYABLE_ACTIONS
+        from chalicelib.ocpp.v201 import messages as v201
+
+        known = self._known_transactions.setdefault((info.tenant_id, info.charger_id), set())
+        if len(known) > _KNOWN_TRANSACTIONS_KEPT:
+            known.clear()
+        return v201.V201Messages(station, call.message_id, known).handler(call.action), v201.REPLAYABLE_ACTIONS
+
     def _charger(self, info: ConnectionInfo) -> Charger | None:
         key = (info.tenant_id, info.charger_id)
         cached = self._chargers.get(key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.charging.chargers import ChargerService
+from chalicelib.charging.commands import Command
 from chalicelib.charging.live import CHARGER_LEVEL, ChargerEvent, ChargerLive, connector_key
 from chalicelib.charging.meter import MeterReading
 from chalicelib.charging.models import Charger, Token
@@ -64,3 +65,7 @@ def charger_event_view(event: ChargerEvent) -> dict[str, Any]:
 
 def token_view(token: Token) -> dict[str, Any]:
     return token.model_dump(mode="json")
+
+
+def command_view(command: Command) -> dict[str, Any]:
+    return command.model_dump(mode="json", exclude={"connection_id", "context"})

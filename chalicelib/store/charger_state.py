@@ -32,6 +32,7 @@ class ChargerStateItem(TableView):
     active_sessions: MapAttribute[str, Any] = MapAttribute(null=True)
     firmware_status = UnicodeAttribute(null=True)
     diagnostics_status = UnicodeAttribute(null=True)
+    status_refreshed_for = UnicodeAttribute(null=True)  # the connection whose statuses were asked for
 
 
 _S = ChargerStateItem
@@ -59,8 +60,10 @@ class ChargerStateRepository:
         )}
         return {charger_id: found.get(charger_id, ChargerLive()) for charger_id in charger_ids}
 
-    def replace_connection(self, charger_id: str, connection_id: str, protocol: str, at: str) -> str | None:
-        """Make this the charger's connection (the newest wins); returns the previous one, if any."""
+    def replace_connection(self, charger_id: str, connection_id: str, protocol: str,
+                           at: str) -> tuple[str | None, bool]:
+        """Make this the charger's connection (the newest wins). Returns the connection it replaced, if
+        any, and whether the charger had connected before (a reconnect)."""
         # The table connection, not the model: only it answers the attributes as they were before.
         raw = ChargerStateItem._get_connection().update_item(
             self._pk, charger_id,
@@ -71,8 +74,23 @@ class ChargerStateRepository:
             ],
             return_values="UPDATED_OLD",
         )
-        old = raw.get("Attributes", {}).get("connection_id", {}).get("S")
-        return None if old == connection_id else old
+        before = raw.get("Attributes", {})
+        old = before.get("connection_id", {}).get("S")
+        return (None if old == connection_id else old), "connected_at" in before
+
+    def claim_status_refresh(self, charger_id: str, connection_id: str) -> bool:
+        """True once per connection (whichever container asks first): who asks the charger for fresh
+        statuses after it reconnected."""
+        try:
+            self._item(charger_id).update(
+                actions=[_S.status_refreshed_for.set(connection_id)],
+                condition=_S.status_refreshed_for.does_not_exist() | (_S.status_refreshed_for != connection_id),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def disconnected(self, charger_id: str, connection_id: str, at: str) -> bool:
         """Mark the charger offline if this was its current connection; False when a newer one took over."""

@@ -27,6 +27,7 @@ class ConnectionInfo:
     charger_id: str
     protocol: str
     connected_at: str
+    is_reconnect: bool = False  # the charger had connected before: ask it for fresh statuses
 
 
 class ConnectionRegistry:

@@ -8,8 +8,10 @@ with their transaction.
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 
 from chalicelib.charging.meter import MeterReading, dedupe_readings
+from chalicelib.charging.transactions import EventType, TransactionEvent
 from chalicelib.store.repository import tenant_partition
 from chalicelib.store.table import RecordItem
 
@@ -30,6 +32,23 @@ class MeterValueRepository:
             self._pk, f"{key}#{first}#{message_id}", kind=_KIND,
             data={"readings": [r.compact() for r in readings]}, expires_at_epoch=expires,
         ).save()
+
+    def add_event(self, key: str, event: TransactionEvent) -> None:
+        """A TransactionEvent with its readings, keyed by its seqNo: a resent event writes the same item."""
+        data = {k: v for k, v in asdict(event).items() if k != "readings" and v is not None}
+        data["event_type"] = event.event_type.value  # stored as plain text
+        RecordItem(self._pk, f"{key}#E#{event.seq_no:010d}", kind=_KIND,
+                   data={"readings": [r.compact() for r in event.readings], "event": data}).save()
+
+    def events(self, key: str) -> list[TransactionEvent]:
+        found = []
+        for item in RecordItem.query(self._pk, RecordItem.sk.startswith(f"{key}#E#"), consistent_read=True):
+            data = item.data.as_dict()
+            readings = [MeterReading.from_compact(r) for r in data["readings"]]
+            fields = dict(data["event"])
+            fields["event_type"] = EventType(fields["event_type"])
+            found.append(TransactionEvent(**fields, readings=readings))
+        return found
 
     def readings(self, key: str) -> list[MeterReading]:
         """Every reading stored under the key, in time order, replays merged."""

@@ -143,7 +143,7 @@ class SessionRepository(TenantScopedRepository[Session]):
                     "authorization": (session.authorization or "").upper(),
                 }), condition=RecordItem.pk.does_not_exist())
             tx.save(item, condition=TableItem.pk.does_not_exist())
-            tx.save(ref)
+            tx.save(ref, condition=RecordItem.pk.does_not_exist())
             if holds_token and session.token_uid:
                 tx.save(RecordItem(
                     self.partition("ACTIVETOKEN"), session.token_uid.upper(), kind="ACTIVETOKEN",
@@ -154,7 +154,7 @@ class SessionRepository(TenantScopedRepository[Session]):
         try:
             transact(stage)
         except TransactWriteError as exc:
-            if start_key is not None and 0 in failed_conditions(exc):
+            if failed_conditions(exc):  # the same start, or another session of this transaction, won
                 return False
             raise
         return True

@@ -129,7 +129,8 @@ class RegisteredCharger:
 @pytest.fixture
 def sender(monkeypatch: pytest.MonkeyPatch) -> CapturedSender:
     captured = CapturedSender()
-    monkeypatch.setattr("app.sender_of", lambda event: captured)
+    monkeypatch.setattr("app.sender_of", lambda event: captured)  # the WebSocket functions' management API
+    monkeypatch.setattr("chalicelib.composition.rest_sender", lambda: captured)  # the REST functions'
     return captured
 
 

@@ -70,6 +70,7 @@ class ChargerConnection:
         self.sender = sender
         self.slug, self.charger_id, self.password, self.protocols = slug, charger_id, password, protocols
         self.connection_id = base64.b64encode(secrets.token_bytes(10)).decode()
+        self.calls_received: list[Any] = []
 
     def connect(self, **overrides: Any) -> dict[str, Any]:
         import app
@@ -81,15 +82,22 @@ class ChargerConnection:
         return response
 
     def send_raw(self, text: str) -> Any:
-        """Deliver a frame; the platform's reply parsed (None when it sent nothing)."""
+        """Deliver a frame; the platform's reply parsed (None when it sent nothing). CALLs the platform
+        sends meanwhile (commands) are kept in `calls_received`."""
         import app
 
         before = len(self.sender.sent[self.connection_id])
         app.ocpp_frame({"requestContext": _context(self.connection_id, "$default", "MESSAGE"),
                         "body": text, "isBase64Encoded": False}, None)
-        sent = self.sender.sent[self.connection_id][before:]
-        assert len(sent) <= 1, sent
-        return json.loads(sent[0]) if sent else None
+        sent = [json.loads(text) for text in self.sender.sent[self.connection_id][before:]]
+        replies = [frame for frame in sent if frame[0] in (3, 4)]
+        self.calls_received.extend(frame for frame in sent if frame[0] == 2)
+        assert len(replies) <= 1, sent
+        return replies[0] if replies else None
+
+    def platform_calls(self) -> list[Any]:
+        """CALLs the platform sent on this connection (commands), in order."""
+        return [json.loads(text) for text in self.sender.sent[self.connection_id] if text.startswith("[2,")]
 
     def call(self, action: str, payload: dict[str, Any], message_id: str | None = None) -> Any:
         message_id = message_id or f"m{next(_ids)}"

@@ -56,7 +56,8 @@ def test_a_charger_of_tenant_a_cannot_connect_through_tenant_b_url(
 
 
 @pytest.mark.parametrize(("offered", "answered"), [
-    ("ocpp1.6", "ocpp1.6"), ("ocpp2.0.1, ocpp1.6", "ocpp1.6"), ("ocpp1.5,ocpp1.6", "ocpp1.6"),
+    ("ocpp1.6", "ocpp1.6"), ("ocpp2.0.1, ocpp1.6", "ocpp2.0.1"), ("ocpp1.6,ocpp2.0.1", "ocpp1.6"),
+    ("ocpp1.5,ocpp1.6", "ocpp1.6"), ("ocpp2.1, ocpp2.0.1", "ocpp2.0.1"),
 ])
 def test_the_answered_subprotocol_is_one_the_charger_offered(
         sender: CapturedSender, charger_a: RegisteredCharger, offered: str, answered: str) -> None:
@@ -71,10 +72,15 @@ def test_a_charger_offering_no_supported_subprotocol_is_refused(
     assert reply["statusCode"] == 400 and "subprotocol" in reply["body"]
 
 
-def test_a_charger_pinned_to_201_is_not_answered_with_16(
+def test_a_charger_pinned_to_a_version_is_answered_only_with_it(
         sender: CapturedSender, tenant_a: Api, site_a: dict[str, Any]) -> None:
     pinned = register_charger(tenant_a, site_a["id"], "CP-201", ocpp_version="2.0.1")
-    assert connection(sender, pinned).connect()["statusCode"] == 400
+    assert connection(sender, pinned).connect()["statusCode"] == 400  # offers only ocpp1.6
+    both = connection(sender, pinned, protocols="ocpp1.6, ocpp2.0.1").connect()
+    assert both["headers"]["Sec-WebSocket-Protocol"] == "ocpp2.0.1"
+    old = register_charger(tenant_a, site_a["id"], "CP-16", ocpp_version="1.6")
+    assert connection(sender, old, protocols="ocpp2.0.1, ocpp1.6").connect()["headers"][
+        "Sec-WebSocket-Protocol"] == "ocpp1.6"
 
 
 def test_the_path_form_is_accepted_as_well_as_the_query_form(

@@ -146,7 +146,7 @@ def test_transaction_ids_are_integers_unique_per_tenant(cp: ChargerConnection) -
 def test_an_invalid_id_tag_still_gets_a_transaction_id(cp: ChargerConnection, tenant_a: Api) -> None:
     started = start(cp, tag="NOBODY")
     assert started["idTagInfo"] == {"status": "Invalid"} and isinstance(started["transactionId"], int)
-    assert session_of(tenant_a, started["transactionId"])["authorization"] == "INVALID"
+    assert session_of(tenant_a, started["transactionId"])["authorization"] == "UNKNOWN"
 
 
 def test_the_second_connector_maps_to_the_second_evse(cp: ChargerConnection, tenant_a: Api) -> None:

@@ -26,7 +26,7 @@ class World:
         paths = ["/v1/tenant", "/v1/sites", "/v1/chargers", "/v1/tokens", "/v1/api-keys",
                  f"/v1/sites/{self.ids['a_site']}", "/v1/chargers/A-ONLY", "/v1/chargers/SHARED-1",
                  "/v1/tokens/A-TAG", "/v1/sessions", f"/v1/sessions/{self.ids['a_session']}",
-                 "/v1/chargers/A-ONLY/events"]
+                 "/v1/chargers/A-ONLY/events", f"/v1/commands/{self.ids['a_command']}"]
         return {p: self.a.get(p).json for p in paths}
 
 
@@ -52,26 +52,30 @@ def world() -> Iterator[World]:
             a_key = a.post("/v1/api-keys", {"role": "admin", "name": "second"}).json["id"]
             for i in range(3):
                 a.post("/v1/sites", {**SITE, "name": f"A extra {i}"})
-            a_session = _charge_once(a)
-            ids = {"a_site": a_site, "b_site": b_site, "a_key": a_key, "a_session": a_session}
+            a_session, a_command = _charge_once(a)
+            ids = {"a_site": a_site, "b_site": b_site, "a_key": a_key, "a_session": a_session,
+                   "a_command": a_command}
             yield World(a, b, ids)
 
 
-def _charge_once(a: Api) -> str:
-    """A session of A's charger A-ONLY, made over OCPP."""
+def _charge_once(a: Api) -> tuple[str, str]:
+    """A session of A's charger A-ONLY, made over OCPP, and a command sent to it."""
     password = a.post("/v1/chargers/A-ONLY/password").json["password"]
     slug = a.get("/v1/tenant").json["slug"]
     with pytest.MonkeyPatch.context() as patch:
         sender = CapturedSender()
         patch.setattr("app.sender_of", lambda event: sender)
+        patch.setattr("chalicelib.composition.rest_sender", lambda: sender)
         cp = ChargerConnection(sender, slug, "A-ONLY", password)
         assert cp.connect()["statusCode"] == 200
         cp.result("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Charging"})
         tx = cp.result("StartTransaction", {"connectorId": 1, "idTag": "A-TAG", "meterStart": 0,
                                             "timestamp": "2026-11-21T08:00:00Z"})["transactionId"]
         cp.result("StopTransaction", {"transactionId": tx, "meterStop": 1000, "timestamp": "2026-11-21T09:00:00Z"})
+        command = a.post("/v1/chargers/A-ONLY/commands", {"action": "reset"})
+        assert command.status == 202, command.json
     session_id: str = a.get("/v1/sessions").json["items"][0]["id"]
-    return session_id
+    return session_id, command.json["id"]
 
 
 # (method, path, body, expected status for tenant B)
@@ -92,6 +96,9 @@ ATTEMPTS: list[tuple[str, str, Any, int]] = [
     ("GET", "/v1/sessions/{a_session}", None, 404),
     ("GET", "/v1/chargers/A-ONLY/events", None, 404),
     ("GET", "/v1/sessions?charger_id=A-ONLY", None, 200),
+    ("POST", "/v1/chargers/A-ONLY/commands", {"action": "reset"}, 404),
+    ("POST", "/v1/chargers/SHARED-1/commands", {"action": "reset"}, 409),  # B's own SHARED-1 is offline
+    ("GET", "/v1/commands/{a_command}", None, 404),
 ]
 
 
@@ -168,7 +175,7 @@ def test_every_route_has_an_isolation_case() -> None:
     own_creates = {("POST", "/v1/sites"), ("POST", "/v1/tokens"), ("POST", "/v1/api-keys"),
                    ("POST", "/v1/signup")}
     normalise = {"{a_site}": "{site_id}", "A-ONLY": "{charger_id}", "A-TAG": "{uid}", "{a_key}": "{key_id}",
-                 "SHARED-1": "{charger_id}", "{a_session}": "{session_id}"}
+                 "SHARED-1": "{charger_id}", "{a_session}": "{session_id}", "{a_command}": "{command_id}"}
     patterns = set()
     for method, path in covered:
         for concrete, name in normalise.items():

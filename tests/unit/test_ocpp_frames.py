@@ -92,7 +92,8 @@ def test_basic_credentials_are_read_strictly() -> None:
 
 
 def test_the_subprotocol_is_the_first_offered_that_is_supported_and_allowed() -> None:
-    assert choose_subprotocol("ocpp2.0.1, ocpp1.6", None) == "ocpp1.6"
-    assert choose_subprotocol("ocpp1.6", OcppVersion.V16) == "ocpp1.6"
+    assert choose_subprotocol("ocpp2.0.1, ocpp1.6", None) == "ocpp2.0.1"
+    assert choose_subprotocol("ocpp1.6, ocpp2.0.1", None) == "ocpp1.6"
+    assert choose_subprotocol("ocpp2.0.1, ocpp1.6", OcppVersion.V16) == "ocpp1.6"
     assert choose_subprotocol("ocpp1.6", OcppVersion.V201) is None
     assert choose_subprotocol(None, None) is None

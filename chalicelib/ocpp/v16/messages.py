@@ -25,6 +25,7 @@ HEARTBEAT_INTERVAL_S = 300
 _STATUS = {
     Authorization.ACCEPTED: "Accepted", Authorization.BLOCKED: "Blocked", Authorization.EXPIRED: "Expired",
     Authorization.INVALID: "Invalid", Authorization.CONCURRENT_TX: "ConcurrentTx",
+    Authorization.UNKNOWN: "Invalid",  # 1.6 has no Unknown
 }
 _BOOT_FIELDS = {
     "chargePointVendor": "vendor", "chargePointModel": "model", "chargePointSerialNumber": "serial_number",
