@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.charging.meter import MeterReading, register_readings, transaction_meter_key
 from chalicelib.charging.sessions import Session, settle_energy
+from chalicelib.charging.transactions import fold_transaction
 from chalicelib.errors import NotFound
 
 if TYPE_CHECKING:
@@ -29,7 +30,17 @@ class SessionReports:
         session = self._sessions.get(session_id)
         if session is None:
             raise NotFound.of("session", session_id)
-        readings = self._meter_values.readings(transaction_meter_key(session.charger_id, session.transaction_id))
+        key = transaction_meter_key(session.charger_id, session.transaction_id)
+        readings = self._meter_values.readings(key)
+        events = self._meter_values.events(key) if session.ocpp_version == "ocpp2.0.1" else []
+        if events:
+            # Periodic meter updates are stored without touching the session (one write per frame), so
+            # what they add to its event record is read here.
+            summary = fold_transaction(events)
+            session = session.model_copy(update={
+                "seq_gaps": summary.seq_gaps, "event_count": len(summary.seq_nos),
+                "offline": session.offline or summary.offline,
+            })
         if session.is_active and session.started_at is not None:
             so_far = settle_energy(
                 meter_start_wh=session.meter_start_wh or 0, started_at=session.started_at, meter_stop_wh=None,

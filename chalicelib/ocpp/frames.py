@@ -71,7 +71,7 @@ class CallRejected(Exception):
 class MalformedFrame(Exception):
     """A frame that is not OCPP-J at all; answered with a CALLERROR under `message_id` if one was read."""
 
-    def __init__(self, description: str, message_id: str = _UNKNOWN_ID, error: Rpc = Rpc.PROTOCOL_ERROR) -> None:
+    def __init__(self, description: str, message_id: str = _UNKNOWN_ID, error: Rpc = Rpc.RPC_FRAMEWORK_ERROR) -> None:
         super().__init__(description)
         self.description = description
         self.message_id = message_id

@@ -152,3 +152,12 @@ def cp(sender: CapturedSender, charger_a: RegisteredCharger, tenant_a: Api) -> C
     connection = ChargerConnection(sender, charger_a.slug, charger_a.id, charger_a.password)
     assert connection.connect()["statusCode"] == 200
     return connection
+
+
+@pytest.fixture
+def cp201(sender: CapturedSender, charger_a: RegisteredCharger, tenant_a: Api) -> ChargerConnection:
+    """CP-1 of tenant A, connected over OCPP 2.0.1, with token TAG-1 accepted."""
+    assert tenant_a.post("/v1/tokens", {"uid": "TAG-1"}).status == 201
+    connection = ChargerConnection(sender, charger_a.slug, charger_a.id, charger_a.password, protocols="ocpp2.0.1")
+    assert connection.connect()["headers"]["Sec-WebSocket-Protocol"] == "ocpp2.0.1"
+    return connection
