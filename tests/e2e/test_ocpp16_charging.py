@@ -68,11 +68,12 @@ def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-async def open_charger(charger: RegisteredCharger, password: str | None = None) -> tuple[ChargePoint, ClientConnection]:
-    socket = await connect(charger.url, subprotocols=["ocpp1.6"],  # type: ignore[list-item]
-                           additional_headers={"Authorization": basic(charger.id, password or charger.password)})
-    assert socket.subprotocol == "ocpp1.6"
-    point = ChargePoint(charger.id, socket, response_timeout=15)
+async def open_charger(charger: RegisteredCharger, point_class: type[Any] = ChargePoint,
+                       protocol: str = "ocpp1.6") -> tuple[Any, ClientConnection]:
+    socket = await connect(charger.url, subprotocols=[protocol],  # type: ignore[list-item]
+                           additional_headers={"Authorization": basic(charger.id, charger.password)})
+    assert socket.subprotocol == protocol
+    point = point_class(charger.id, socket, response_timeout=15)
     return point, socket
 
 
@@ -80,8 +81,9 @@ def run(scenario: Callable[[], Awaitable[None]]) -> None:
     asyncio.run(asyncio.wait_for(scenario(), timeout=60))
 
 
-async def with_charger(charger: RegisteredCharger, body: Callable[[ChargePoint], Awaitable[Any]]) -> Any:
-    point, socket = await open_charger(charger)
+async def with_charger(charger: RegisteredCharger, body: Callable[[Any], Awaitable[Any]],
+                       point_class: type[Any] = ChargePoint, protocol: str = "ocpp1.6") -> Any:
+    point, socket = await open_charger(charger, point_class, protocol)
     listener = asyncio.create_task(point.start())
     try:
         return await body(point)
