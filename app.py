@@ -23,6 +23,7 @@ from chalicelib.rest.views import (
     charger_event_view,
     charger_view,
     command_view,
+    session_detail_view,
     session_view,
     site_view,
     tenant_view,
@@ -293,5 +294,4 @@ def list_sessions() -> Response:
 @route("/v1/sessions/{session_id}", methods=["GET"])
 def get_session(session_id: str) -> Response:
     ctx = tenant_context(request())
-    session, readings = services.session_reports(ctx).get(path_id(session_id))
-    return json_reply(session_view(session, readings))
+    return json_reply(session_detail_view(services.session_reports(ctx).get(path_id(session_id))))

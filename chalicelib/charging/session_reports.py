@@ -2,11 +2,12 @@
 while it is active, the energy delivered so far."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chalicelib.charging.meter import MeterReading, register_readings, transaction_meter_key
 from chalicelib.charging.sessions import Session, settle_energy
-from chalicelib.charging.transactions import fold_transaction
+from chalicelib.charging.transactions import TransactionEvent, fold_transaction
 from chalicelib.errors import NotFound
 
 if TYPE_CHECKING:
@@ -15,7 +16,11 @@ if TYPE_CHECKING:
     from chalicelib.store.sessions import SessionFilter, SessionRepository
 
 
-Readings = list[MeterReading]
+@dataclass(frozen=True)
+class SessionDetail:
+    session: Session
+    readings: list[MeterReading]
+    events: list[TransactionEvent]  # OCPP 2.0.1 TransactionEvents, by seqNo
 
 
 class SessionReports:
@@ -26,7 +31,7 @@ class SessionReports:
     def list(self, limit: int, cursor: str | None, where: SessionFilter) -> Page[Session]:
         return self._sessions.find(limit, cursor, where)
 
-    def get(self, session_id: str) -> tuple[Session, Readings]:
+    def get(self, session_id: str) -> SessionDetail:
         session = self._sessions.get(session_id)
         if session is None:
             raise NotFound.of("session", session_id)
@@ -47,4 +52,4 @@ class SessionReports:
                 stopped_at=None, registers=register_readings(readings), max_power_kw=session.max_power_kw,
             )
             session = session.model_copy(update={"energy_wh": so_far.energy_wh})
-        return session, readings
+        return SessionDetail(session, readings, sorted(events, key=lambda e: e.seq_no))

@@ -1,13 +1,14 @@
 """What the REST API shows of each object: stored fields minus secrets, plus derived links."""
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from chalicelib.charging.chargers import ChargerService
 from chalicelib.charging.commands import Command
 from chalicelib.charging.live import CHARGER_LEVEL, ChargerEvent, ChargerLive, connector_key
-from chalicelib.charging.meter import MeterReading
 from chalicelib.charging.models import Charger, Token
+from chalicelib.charging.session_reports import SessionDetail
 from chalicelib.charging.sessions import Session
 from chalicelib.sites.models import Site
 from chalicelib.tenancy.models import ApiKey, Tenant
@@ -52,10 +53,17 @@ def charger_view(charger: Charger, service: ChargerService, live: ChargerLive | 
     return view
 
 
-def session_view(session: Session, readings: list[MeterReading] | None = None) -> dict[str, Any]:
-    view = session.model_dump(mode="json", exclude={"max_power_kw"})
-    if readings is not None:
-        view["meter_values"] = [r.model_dump(mode="json") for r in readings]
+def session_view(session: Session) -> dict[str, Any]:
+    return session.model_dump(mode="json", exclude={"max_power_kw"})
+
+
+def session_detail_view(detail: SessionDetail) -> dict[str, Any]:
+    """One session with its meter readings and, for OCPP 2.0.1, the TransactionEvents it was folded from."""
+    view = session_view(detail.session)
+    view["meter_values"] = [r.model_dump(mode="json") for r in detail.readings]
+    if detail.events:
+        view["transaction_events"] = [
+            {k: v for k, v in asdict(e).items() if k != "readings" and v is not None} for e in detail.events]
     return view
 
 
