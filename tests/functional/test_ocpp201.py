@@ -91,7 +91,8 @@ def test_seq_gaps_and_the_offline_flag_are_recorded(cp201: ChargerConnection, te
     ended(cp201, 5, "2026-11-21T09:00:00Z", 11000, offline=True)
     session = the_session(tenant_a)
     assert session["seq_gaps"] == [1, 2, 4] and session["offline"] is True
-    assert [(e["seq_no"], e["event_type"], e["trigger_reason"], e["offline"]) for e in session["transaction_events"]] == [
+    events = session["transaction_events"]
+    assert [(e["seq_no"], e["event_type"], e["trigger_reason"], e["offline"]) for e in events] == [
         (0, "Started", "Authorized", False), (3, "Updated", "MeterValuePeriodic", True),
         (5, "Ended", "EVDeparted", True)]
 
