@@ -30,9 +30,10 @@ dev: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
-## Print what requests cost (median time, DynamoDB reads/writes, cold import). Figures, not tests.
+## Print what requests and OCPP frames cost (median time, DynamoDB reads/writes, cold import). Figures, not tests.
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.rest_api
+	$(BIN)/python -m tests.bench.ocpp_frames
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
