@@ -11,9 +11,8 @@ from chalicelib.charging.models import ChargerIn, ChargerPatch, TokenIn, TokenPa
 from chalicelib.charging.sessions import SessionStatus
 from chalicelib.clock import rfc3339
 from chalicelib.errors import NotFound
-from chalicelib.ocpp.commands import MAX_WAIT_S
 from chalicelib.ocpp.edge import connect_request, sender_of
-from chalicelib.ocpp.verbs import CommandIn
+from chalicelib.ocpp.verbs import MAX_WAIT_S, CommandIn
 from chalicelib.rest.auth import tenant_context
 from chalicelib.rest.replies import created, json_reply, no_content, page_reply
 from chalicelib.rest.requests import ListQuery, body, path_id, query

@@ -1,56 +1,70 @@
 """Building services for a request, in one place: each route asks for the service it needs, built for
-the caller's tenant; what holds no tenant state (the directory) is built once per container."""
+the caller's tenant; what holds no tenant state (the directory) is built once per container.
+
+Every factory imports what it builds when it is first called: all functions share `app.py`, and a
+Lambda answering OCPP frames should not load (nor compile) the REST services at cold start, nor the
+other way round.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from chalicelib.charging.chargers import ChargerService
-from chalicelib.charging.session_reports import SessionReports
-from chalicelib.charging.tokens import TokenService
 from chalicelib.settings import settings
-from chalicelib.sites.service import SiteService
-from chalicelib.store.charger_events import ChargerEventRepository
-from chalicelib.store.charger_state import ChargerStateRepository
-from chalicelib.store.chargers import ChargerRepository
-from chalicelib.store.connections import ConnectionRegistry
-from chalicelib.store.directory import ApiKeyRepository, TenantDirectory, TenantProfileRepository
-from chalicelib.store.meter_values import MeterValueRepository
-from chalicelib.store.sessions import SessionRepository
-from chalicelib.store.sites import SiteRepository
-from chalicelib.store.tokens import TokenRepository
-from chalicelib.tenancy.api_keys import ApiKeyService
-from chalicelib.tenancy.models import TenantContext
-from chalicelib.tenancy.signup import SignupService
 
 if TYPE_CHECKING:
+    from chalicelib.charging.chargers import ChargerService
+    from chalicelib.charging.session_reports import SessionReports
+    from chalicelib.charging.tokens import TokenService
     from chalicelib.ocpp.commands import CommandService
     from chalicelib.ocpp.gateway import OcppGateway, Sender
+    from chalicelib.sites.service import SiteService
+    from chalicelib.store.charger_events import ChargerEventRepository
+    from chalicelib.store.directory import TenantDirectory, TenantProfileRepository
+    from chalicelib.tenancy.api_keys import ApiKeyService
+    from chalicelib.tenancy.models import TenantContext
+    from chalicelib.tenancy.signup import SignupService
 
 
 @lru_cache(maxsize=1)
 def directory() -> TenantDirectory:
+    from chalicelib.store.directory import TenantDirectory
+
     return TenantDirectory()
 
 
 def signup_service() -> SignupService:
+    from chalicelib.tenancy.signup import SignupService
+
     return SignupService(directory())
 
 
 def tenant_profiles(ctx: TenantContext) -> TenantProfileRepository:
+    from chalicelib.store.directory import TenantProfileRepository
+
     return TenantProfileRepository(ctx.tenant_id)
 
 
 def api_key_service(ctx: TenantContext) -> ApiKeyService:
+    from chalicelib.store.directory import ApiKeyRepository
+    from chalicelib.tenancy.api_keys import ApiKeyService
+
     return ApiKeyService(ctx, ApiKeyRepository(ctx.tenant_id))
 
 
 def site_service(ctx: TenantContext) -> SiteService:
+    from chalicelib.sites.service import SiteService
+    from chalicelib.store.sites import SiteRepository
+
     return SiteService(SiteRepository(ctx.tenant_id))
 
 
 def charger_service(ctx: TenantContext) -> ChargerService:
+    from chalicelib.charging.chargers import ChargerService
+    from chalicelib.store.charger_state import ChargerStateRepository
+    from chalicelib.store.chargers import ChargerRepository
+
     return ChargerService(
         ChargerRepository(ctx.tenant_id), tenant_slug=ctx.slug, ocpp_base_url=settings().ocpp_base_url,
         states=ChargerStateRepository(ctx.tenant_id),
@@ -58,16 +72,33 @@ def charger_service(ctx: TenantContext) -> ChargerService:
 
 
 def charger_events(ctx: TenantContext) -> ChargerEventRepository:
+    from chalicelib.store.charger_events import ChargerEventRepository
+
     return ChargerEventRepository(ctx.tenant_id)
 
 
+def token_service(ctx: TenantContext) -> TokenService:
+    from chalicelib.charging.tokens import TokenService
+    from chalicelib.store.tokens import TokenRepository
+
+    return TokenService(TokenRepository(ctx.tenant_id))
+
+
 def session_reports(ctx: TenantContext) -> SessionReports:
+    from chalicelib.charging.session_reports import SessionReports
+    from chalicelib.store.meter_values import MeterValueRepository
+    from chalicelib.store.sessions import SessionRepository
+
     return SessionReports(SessionRepository(ctx.tenant_id), MeterValueRepository(ctx.tenant_id))
 
 
 def command_service(tenant_id: str, sender: Callable[[], Sender] | None = None) -> CommandService:
     from chalicelib.ocpp.commands import CommandService
+    from chalicelib.store.charger_state import ChargerStateRepository
+    from chalicelib.store.chargers import ChargerRepository
     from chalicelib.store.commands import CommandRepository, LocalListRepository
+    from chalicelib.store.sessions import SessionRepository
+    from chalicelib.store.tokens import TokenRepository
 
     return CommandService(
         chargers=ChargerRepository(tenant_id), states=ChargerStateRepository(tenant_id),
@@ -90,9 +121,6 @@ def rest_sender() -> Sender:
 def ocpp_gateway() -> OcppGateway:
     """One per container: it caches each connection's tenant, charger and protocol."""
     from chalicelib.ocpp.gateway import OcppGateway
+    from chalicelib.store.connections import ConnectionRegistry
 
     return OcppGateway(directory(), ConnectionRegistry())
-
-
-def token_service(ctx: TenantContext) -> TokenService:
-    return TokenService(TokenRepository(ctx.tenant_id))

@@ -7,9 +7,10 @@ import zoneinfo
 from functools import lru_cache
 from typing import Annotated
 
-import iso3166
-from iso4217 import Currency
 from pydantic import AfterValidator, BeforeValidator
+
+# The code tables (iso3166, iso4217) are imported when a code is first checked, not when a model that
+# uses them is defined: a Lambda that checks no codes (an OCPP frame) never pays for them.
 
 
 def _upper(value: object) -> object:
@@ -17,6 +18,8 @@ def _upper(value: object) -> object:
 
 
 def _country(code: str) -> str:
+    import iso3166
+
     if code not in iso3166.countries_by_alpha2:
         raise ValueError("must be an ISO 3166-1 alpha-2 country code, e.g. NL")
     return code
@@ -25,6 +28,8 @@ def _country(code: str) -> str:
 def minor_units(currency: str) -> int | None:
     """Digits after the decimal point (EUR 2, JPY 0, KWD 3); None for what is not money to bill in
     (precious metals, funds, the testing and no-currency codes) or not a currency at all."""
+    from iso4217 import Currency
+
     try:
         exponent: int | None = Currency(currency).exponent
     except ValueError:

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from chalicelib.store.sessions import SessionRepository
     from chalicelib.store.tokens import TokenRepository
 
-MAX_WAIT_S = 20
 _POLL_S = 0.2
 
 
@@ -188,7 +187,7 @@ class CommandService:
 
     # -- reading -----------------------------------------------------------------------------------
     def get(self, command_id: str, wait_s: float = 0) -> Command:
-        deadline = time.monotonic() + min(max(wait_s, 0), MAX_WAIT_S)
+        deadline = time.monotonic() + min(max(wait_s, 0), verbs.MAX_WAIT_S)
         while True:
             command = self._current(command_id)
             if not command.is_pending or time.monotonic() >= deadline:

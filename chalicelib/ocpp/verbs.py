@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from chalicelib.validation import InputModel
 
+MAX_WAIT_S = 20  # the longest a request waits for a charger's answer (API Gateway allows 29 s)
 EvseId = Field(default=None, ge=1, le=32)
 ConnectorId = Field(default=None, ge=1, le=8)
 

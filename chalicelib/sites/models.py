@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, EmailStr, Field
+from pydantic import AfterValidator, Field
 
 from chalicelib.iso_codes import CountryCode, TimeZoneName
-from chalicelib.validation import InputModel
+from chalicelib.validation import EmailAddress, InputModel
 
 # Coordinates to 7 decimals (about 1 cm), as OCPI's GeoLocation; this also keeps values inside DynamoDB's range.
 Latitude = Annotated[float, Field(ge=-90, le=90), AfterValidator(lambda v: round(v, 7))]
@@ -18,7 +18,7 @@ class SiteOwner(InputModel):
     """Who owns the site (a business or person the CPO operates for)."""
 
     name: str = Field(min_length=1, max_length=100)
-    email: EmailStr | None = None
+    email: EmailAddress | None = None
 
 
 class SiteFields(InputModel):

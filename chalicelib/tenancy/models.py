@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from chalicelib.iso_codes import CountryCode, CurrencyCode
-from chalicelib.validation import InputModel
+from chalicelib.validation import EmailAddress, InputModel
 
 
 class Role(StrEnum):
@@ -26,7 +26,7 @@ PartyId = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[
 
 class SignupIn(InputModel):
     name: str = Field(min_length=1, max_length=100)
-    email: EmailStr
+    email: EmailAddress
     country: CountryCode
     currency: CurrencyCode
     party_id: PartyId | None = None
