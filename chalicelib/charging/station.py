@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.charging.live import CHARGER_LEVEL, ChargerEvent, ConnectorStatus, connector_key
+from chalicelib.charging.live import CHARGER_LEVEL, ConnectorStatus, connector_key
 from chalicelib.charging.meter import (
     MeterReading,
     connector_meter_key,
@@ -333,8 +333,7 @@ class StationService:
         return None
 
     def _event(self, action: str, timestamp: str, message_id: str, data: dict[str, Any]) -> None:
-        self._events.add(ChargerEvent(charger_id=self.charger.id, type=action, timestamp=timestamp,
-                                      received_at=now_rfc3339(), message_id=message_id, data=data))
+        self._events.add(self.charger.id, action, timestamp, message_id, data, received_at=now_rfc3339())
 
 
 __all__ = ["CHARGER_LEVEL", "ConnectorRef", "StartAnswer", "StationService", "TokenVerdict",

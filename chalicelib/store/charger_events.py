@@ -3,6 +3,7 @@ transfers and stops the platform could not match. Kept for 90 days, newest first
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from chalicelib.charging.live import ChargerEvent
 from chalicelib.store.contract import Page
@@ -18,11 +19,15 @@ class ChargerEventRepository:
     def __init__(self, tenant_id: str) -> None:
         self._pk = tenant_partition(tenant_id, _KIND)
 
-    def add(self, event: ChargerEvent) -> None:
-        # Keyed by the message: a replay writes the same item again.
-        sk = f"{event.charger_id}#{event.timestamp}#{event.type}#{event.message_id}"
-        RecordItem(self._pk, sk, kind=_KIND, data=event.model_dump(mode="json"),
-                   expires_at_epoch=int(time.time()) + _RETENTION_S).save()
+    def add(self, charger_id: str, event_type: str, timestamp: str, message_id: str, data: dict[str, Any],
+            received_at: str) -> None:
+        """Keep one event (the fields of a ChargerEvent), keyed by its message: a replay writes the same
+        item again. Plain values in, no model: every status frame writes one."""
+        sk = f"{charger_id}#{timestamp}#{event_type}#{message_id}"
+        RecordItem(self._pk, sk, kind=_KIND, expires_at_epoch=int(time.time()) + _RETENTION_S, data={
+            "charger_id": charger_id, "type": event_type, "timestamp": timestamp, "received_at": received_at,
+            "message_id": message_id, "data": data,
+        }).save()
 
     def list(self, charger_id: str, limit: int, cursor: str | None = None,
              event_type: str | None = None) -> Page[ChargerEvent]:

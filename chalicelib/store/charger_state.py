@@ -46,6 +46,11 @@ class ChargerStateRepository:
     def _item(self, charger_id: str) -> ChargerStateItem:
         return ChargerStateItem(self._pk, charger_id)
 
+    def _update(self, charger_id: str, actions: list[Any], condition: Any = None) -> None:
+        """An UpdateItem that asks for nothing back (PynamoDB's Model.update reads the whole item back,
+        which every frame would pay for)."""
+        ChargerStateItem._get_connection().update_item(self._pk, charger_id, actions=actions, condition=condition)
+
     def get(self, charger_id: str) -> ChargerLive:
         try:
             item = ChargerStateItem.get(self._pk, charger_id, consistent_read=True)
@@ -82,7 +87,7 @@ class ChargerStateRepository:
         """True once per connection (whichever container asks first): who asks the charger for fresh
         statuses after it reconnected."""
         try:
-            self._item(charger_id).update(
+            self._update(charger_id,
                 actions=[_S.status_refreshed_for.set(connection_id)],
                 condition=_S.status_refreshed_for.does_not_exist() | (_S.status_refreshed_for != connection_id),
             )
@@ -95,7 +100,7 @@ class ChargerStateRepository:
     def disconnected(self, charger_id: str, connection_id: str, at: str) -> bool:
         """Mark the charger offline if this was its current connection; False when a newer one took over."""
         try:
-            self._item(charger_id).update(
+            self._update(charger_id,
                 actions=[_S.connection_id.remove(), _S.disconnected_at.set(at)],
                 condition=_S.connection_id == connection_id,
             )
@@ -106,16 +111,16 @@ class ChargerStateRepository:
         return True
 
     def seen(self, charger_id: str, at: str) -> None:
-        self._item(charger_id).update(actions=[_S.last_seen.set(at)])
+        self._update(charger_id, actions=[_S.last_seen.set(at)])
 
     def booted(self, charger_id: str, boot: dict[str, str], at: str) -> None:
-        self._item(charger_id).update(actions=[_S.boot.set(boot), _S.booted_at.set(at), _S.last_seen.set(at)])
+        self._update(charger_id, actions=[_S.boot.set(boot), _S.booted_at.set(at), _S.last_seen.set(at)])
 
     def firmware(self, charger_id: str, status: str) -> None:
-        self._item(charger_id).update(actions=[_S.firmware_status.set(status)])
+        self._update(charger_id, actions=[_S.firmware_status.set(status)])
 
     def diagnostics(self, charger_id: str, status: str) -> None:
-        self._item(charger_id).update(actions=[_S.diagnostics_status.set(status)])
+        self._update(charger_id, actions=[_S.diagnostics_status.set(status)])
 
     def report_status(self, charger_id: str, key: str, status: ConnectorStatus) -> bool:
         """Keep the status unless a newer one is stored; False when it was older (a replay)."""
@@ -130,7 +135,7 @@ class ChargerStateRepository:
     def session_ended(self, charger_id: str, key: str, session_id: str) -> None:
         """Clear the connector's session if it is still this one (a newer session keeps its place)."""
         try:
-            self._item(charger_id).update(
+            self._update(charger_id,
                 actions=[_S.active_sessions[key].remove()],
                 condition=_S.active_sessions[key] == session_id,
             )
@@ -143,10 +148,9 @@ class ChargerStateRepository:
 
     def _set_in_map(self, charger_id: str, attr: MapAttribute[str, Any], key: str, value: Any,
                     condition: Any = None) -> bool:
-        item = self._item(charger_id)
         for _ in range(2):
             try:
-                item.update(actions=[attr[key].set(value)], condition=condition)
+                self._update(charger_id, actions=[attr[key].set(value)], condition=condition)
                 return True
             except UpdateError as exc:
                 if exc.cause_response_code == "ConditionalCheckFailedException":
@@ -154,7 +158,7 @@ class ChargerStateRepository:
                 if exc.cause_response_code != "ValidationException":
                     raise
                 # The map does not exist yet (a charger seen before its state item had it): create it.
-                item.update(actions=[_S.kind.set(_KIND), attr.set(attr | {})])
+                self._update(charger_id, actions=[_S.kind.set(_KIND), attr.set(attr | {})])
         return False
 
 

@@ -59,7 +59,15 @@ def test_requests_are_logged_as_json_with_tenant_and_request_ids_and_no_secrets(
 
 def test_ocpp_frames_are_logged_with_tenant_charger_message_and_action_and_counted_as_metrics(
         cp: Any, log_output: io.StringIO, capsys: pytest.CaptureFixture[str]) -> None:
-    cp.call("Heartbeat", {}, message_id="hb-1")
+    from chalicelib.observability import logger
+
+    cp.call("Heartbeat", {}, message_id="hb-0")
+    assert "hb-0" not in log_output.getvalue()  # answered frames log at DEBUG only (per-frame cost)
+    logger.setLevel("DEBUG")
+    try:
+        cp.call("Heartbeat", {}, message_id="hb-1")
+    finally:
+        logger.setLevel("INFO")
     cp.call("Authorize", {"idTag": "TAG-1", "secret": 1}, message_id="bad-1")  # a FormationViolation
     logged = [line for line in json_lines(log_output.getvalue()) if line.get("message") in
               {"call answered", "call rejected"}]
