@@ -255,11 +255,11 @@ class OcppGateway:
         try:
             if not schemas.has_schema(info.protocol, call.action):
                 raise CallRejected(Rpc.NOT_IMPLEMENTED, f"unknown action {call.action}")
-            handler, replayable = self._handler(info, charger, call)
+            handler, recorded = self._handler(info, charger, call)
             if handler is None:
                 raise CallRejected(Rpc.NOT_SUPPORTED, f"{call.action} is not supported from a charger")
             schemas.validate_request(info.protocol, call.action, call.payload)
-            if call.action in replayable:
+            if recorded(call.action, call.payload):
                 key = {"tenant_id": info.tenant_id, "charger_id": info.charger_id, "message_id": call.message_id,
                        "action": call.action, "payload": call.payload}
                 result = answer_once(key, lambda: handler(call.payload), lambda_context)
@@ -283,19 +283,20 @@ class OcppGateway:
         return encode_call_result(call.message_id, result)
 
     # -- per-connection parts --------------------------------------------------------------------
-    def _handler(self, info: ConnectionInfo, charger: Charger, call: Call) -> tuple[Handler | None, frozenset[str]]:
+    def _handler(self, info: ConnectionInfo, charger: Charger,
+                 call: Call) -> tuple[Handler | None, Callable[[str, dict[str, Any]], bool]]:
         """The adapter of the connection's protocol: one package per OCPP version."""
         station = self._station(info, charger)
         if info.protocol == "ocpp1.6":
             from chalicelib.ocpp.v16 import messages as v16
 
-            return v16.V16Messages(station, call.message_id).handler(call.action), v16.REPLAYABLE_ACTIONS
+            return v16.V16Messages(station, call.message_id).handler(call.action), v16.is_replay_recorded
         from chalicelib.ocpp.v201 import messages as v201
 
         known = self._known_transactions.setdefault((info.tenant_id, info.charger_id), set())
         if len(known) > _KNOWN_TRANSACTIONS_KEPT:
             known.clear()
-        return v201.V201Messages(station, call.message_id, known).handler(call.action), v201.REPLAYABLE_ACTIONS
+        return v201.V201Messages(station, call.message_id, known).handler(call.action), v201.is_replay_recorded
 
     def _charger(self, info: ConnectionInfo) -> Charger | None:
         key = (info.tenant_id, info.charger_id)

@@ -64,9 +64,11 @@ def test_an_unknown_session_is_404(tenant_a: Api, session_id: str) -> None:
     assert reply.status == 404 and reply.json["error"]["code"] == "session_not_found"
 
 
-def test_retried_calls_are_answered_from_the_idempotency_table(cp: ChargerConnection) -> None:
-    payload = {"connectorId": 1, "idTag": "TAG-1", "meterStart": 0, "timestamp": "2026-11-21T08:00:00Z"}
-    cp.call("StartTransaction", payload, message_id="idem-1")
+def test_a_retried_authorize_gets_its_first_answer_from_the_idempotency_table(
+        cp: ChargerConnection, tenant_a: Api) -> None:
+    first = cp.call("Authorize", {"idTag": "TAG-1"}, message_id="idem-1")
     records = boto3.client("dynamodb").scan(TableName="evcharge-idempotency-test")["Items"]
     assert [r["status"]["S"] for r in records] == ["COMPLETED"]
-    assert cp.call("StartTransaction", payload, message_id="idem-1")[2]["transactionId"] == 1
+    tenant_a.patch("/v1/tokens/TAG-1", {"status": "BLOCKED"})
+    assert cp.call("Authorize", {"idTag": "TAG-1"}, message_id="idem-1") == first  # the retry: first answer
+    assert cp.call("Authorize", {"idTag": "TAG-1"}, message_id="idem-2")[2]["idTagInfo"]["status"] == "Blocked"

@@ -32,9 +32,18 @@ _BOOT_FIELDS = {
     "chargeBoxSerialNumber": "charge_box_serial_number", "firmwareVersion": "firmware_version",
     "iccid": "iccid", "imsi": "imsi", "meterType": "meter_type", "meterSerialNumber": "meter_serial_number",
 }
-# Answers that depend on stored state and change it: a retried CALL (same message id) must get the
-# answer it got the first time and change nothing more.
-REPLAYABLE_ACTIONS = frozenset({"Authorize", "StartTransaction", "StopTransaction", "DataTransfer"})
+# Answers recorded (Powertools idempotency) so that a retried CALL gets the first one again even if the
+# token changed meanwhile. The other messages are idempotent by their own keys, at no extra cost: a
+# StartTransaction by its start record (connector, idTag, timestamp, meterStart), a StopTransaction by
+# the session it closes, readings and events by the message that carried them.
+# Messages whose record carries the time the platform received them (no time of the charger's own)
+# are recorded too, so that a retry does not add a second record.
+_RECORDED = frozenset({"Authorize", "BootNotification", "DataTransfer", "DiagnosticsStatusNotification",
+                       "FirmwareStatusNotification", "LogStatusNotification", "SignedFirmwareStatusNotification"})
+
+
+def is_replay_recorded(action: str, payload: dict[str, Any]) -> bool:
+    return action in _RECORDED or (action == "StatusNotification" and "timestamp" not in payload)
 
 
 def time_field(payload: dict[str, Any], name: str) -> str:

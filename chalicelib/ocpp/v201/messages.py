@@ -22,8 +22,16 @@ _STATUS = {
     Authorization.ACCEPTED: "Accepted", Authorization.BLOCKED: "Blocked", Authorization.EXPIRED: "Expired",
     Authorization.INVALID: "Invalid", Authorization.CONCURRENT_TX: "ConcurrentTx", Authorization.UNKNOWN: "Unknown",
 }
-# Answers that depend on stored state and change it, recorded so that a retried CALL gets the first one.
-REPLAYABLE_ACTIONS = frozenset({"Authorize", "DataTransfer"})
+# Answers recorded so that a retried CALL gets the first one (see the 1.6 adapter); TransactionEvents are
+# idempotent by their seqNo.
+_RECORDED = frozenset({"Authorize", "BootNotification", "DataTransfer", "FirmwareStatusNotification",
+                       "LogStatusNotification"})
+
+
+def is_replay_recorded(action: str, payload: dict[str, Any]) -> bool:
+    return action in _RECORDED or (action in KEPT_REPORTS and not {"generatedAt", "timestamp"} & payload.keys())
+
+
 # Updates that only carry readings: on a session the container already knows, they cost one write.
 _READINGS_ONLY = frozenset({"MeterValuePeriodic", "MeterValueClock", "SignedDataReceived"})
 # Reports kept for the operator and answered with an empty confirmation.
