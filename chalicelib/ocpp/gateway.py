@@ -50,6 +50,7 @@ _PROTOCOL_OF_VERSION = {OcppVersion.V16: "ocpp1.6", OcppVersion.V201: "ocpp2.0.1
 _CHARGER_CACHE_S = 60.0  # a charger's configuration (connectors, ratings) is re-read at most this often
 _LAST_SEEN_EVERY_S = 60.0  # last seen is written at most this often per charger and container
 _CACHE_LIMIT = 10_000
+_READINGS = frozenset({"MeterValues", "TransactionEvent"})
 _KNOWN_TRANSACTIONS_KEPT = 64  # per charger: transactions whose session this container has seen
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 # Compared against when the charger is unknown, so that an unknown charger costs as much as a wrong
@@ -206,7 +207,6 @@ class OcppGateway:
             logger.info("frame from a deleted charger; closing its connection")
             sender.close(info.connection_id)
             return None
-        self._touch(info)
         try:
             frame = parse_frame(text)
         except MalformedFrame as bad:
@@ -214,6 +214,8 @@ class OcppGateway:
             logger.info("malformed frame", reason=bad.description)
             return encode_call_error(bad.message_id, error_code(bad.error, info.protocol), bad.description)
         if isinstance(frame, Call):
+            if frame.action not in _READINGS:
+                self._touch(info)
             return self._answer_call(info, charger, frame, lambda_context)
         # A CALLRESULT or CALLERROR answers a command the platform sent.
         from chalicelib.composition import command_service
@@ -311,7 +313,9 @@ class OcppGateway:
         return charger
 
     def _touch(self, info: ConnectionInfo) -> None:
-        """Last seen, written at most once a minute: a heartbeat on a warm container costs no write."""
+        """Last seen, written at most once a minute. Frames that only carry readings (every minute or so
+        while charging) never write it: their one write is the readings, and the heartbeat (every 300 s)
+        keeps last seen fresh."""
         key = (info.tenant_id, info.charger_id)
         now = time.monotonic()
         if now - self._last_seen.get(key, -_LAST_SEEN_EVERY_S) >= _LAST_SEEN_EVERY_S:
