@@ -22,7 +22,10 @@ def now_rfc3339() -> str:
 def charger_time(text: str) -> str:
     """A charger's timestamp as the platform stores it (RFC 3339 UTC, milliseconds). Chargers that
     leave out the offset mean UTC (OCPP requires UTC). ValueError when it is not a date-time."""
-    moment = datetime.fromisoformat(text.strip())
+    text = text.strip().upper()  # RFC 3339 allows "t" and "z"
+    if "T" not in text:
+        raise ValueError("a date-time needs a time")  # a bare date is not a moment
+    moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return rfc3339(moment)

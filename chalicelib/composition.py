@@ -67,7 +67,7 @@ def charger_service(ctx: TenantContext) -> ChargerService:
 
     return ChargerService(
         ChargerRepository(ctx.tenant_id), tenant_slug=ctx.slug, ocpp_base_url=settings().ocpp_base_url,
-        states=ChargerStateRepository(ctx.tenant_id),
+        states=ChargerStateRepository(ctx.tenant_id), disconnect=lambda connection: rest_sender().close(connection),
     )
 
 

@@ -1,7 +1,7 @@
 """Registering chargers, issuing their OCPP URL and password, and keeping their configuration."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -26,9 +26,10 @@ def ocpp_url(ocpp_base_url: str, tenant_slug: str, charger_id: str) -> str:
 
 class ChargerService:
     def __init__(self, chargers: ChargerRepository, *, tenant_slug: str, ocpp_base_url: str,
-                 states: ChargerStateRepository) -> None:
+                 states: ChargerStateRepository, disconnect: Callable[[str], object]) -> None:
         self._chargers = chargers
         self._states = states
+        self._disconnect = disconnect  # closes a WebSocket connection (API Gateway's management API)
         self._slug = tenant_slug
         self._ocpp_base_url = ocpp_base_url
 
@@ -98,12 +99,21 @@ class ChargerService:
         )
         if updated is None:
             raise NotFound.of("charger", charger_id)
+        self._end_connection(charger_id)  # it authenticated with the old password
         return password
 
     def delete(self, charger_id: str) -> None:
+        connection = self._states.get(charger_id).connection_id
         if not self._chargers.delete(charger_id):
             raise NotFound.of("charger", charger_id)
         self._states.delete(charger_id)  # a charger re-registered under the same id starts afresh
+        if connection:
+            self._disconnect(connection)
+
+    def _end_connection(self, charger_id: str) -> None:
+        connection = self._states.get(charger_id).connection_id
+        if connection:
+            self._disconnect(connection)
 
 
 def _unknown_site(site_id: str) -> Unprocessable:

@@ -7,6 +7,7 @@ context Sample.Periodic, location Outlet, format Raw).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ _DEFAULTS = {
     "measurand": ENERGY_REGISTER, "unit": "Wh", "context": "Sample.Periodic",
     "location": "Outlet", "format": "Raw", "phase": None,
 }
+_MAX_REGISTER_WH = 1e12
 # Energy units and their factor to Wh (OCPP 1.6 UnitOfMeasure; 2.0.1 adds a multiplier).
 _TO_WH = {"Wh": 1.0, "kWh": 1000.0}
 
@@ -45,10 +47,11 @@ class SampledValue(BaseModel):
         if factor is None:
             return None
         try:
-            number = float(self.value)
-        except ValueError:
+            wh = float(self.value) * factor * 10.0**self.multiplier
+        except (ValueError, OverflowError):
             return None
-        return float(number * factor * 10**self.multiplier)
+        # "Infinity", "NaN", 1e400 parse as floats; a negative or petawatt-hour register is no reading.
+        return wh if math.isfinite(wh) and 0 <= wh <= _MAX_REGISTER_WH else None
 
 
 class MeterReading(BaseModel):
@@ -72,18 +75,24 @@ class RegisterReading:
 
 
 def register_readings(readings: Iterable[MeterReading]) -> list[RegisterReading]:
-    """The energy register readings among the readings, in time order, duplicates dropped."""
-    seen: set[tuple[datetime, float]] = set()
-    registers = []
+    """The energy register readings of one meter, in time order, duplicates dropped. A charger may
+    report several meters (the outlet's, the grid side's at the inlet): the outlet's is the one that
+    measures what the EV got, and another is used only when the outlet's is never reported."""
+    by_location: dict[str, list[RegisterReading]] = {}
+    seen: set[tuple[str, datetime, float]] = set()
     for reading in readings:
         at = datetime.fromisoformat(reading.timestamp)
         for value in reading.values:
             wh = value.energy_wh()
-            if wh is not None and (at, wh) not in seen:
-                seen.add((at, wh))
-                registers.append(RegisterReading(at, wh, value.context))
-    registers.sort(key=lambda r: (r.at, r.wh))
-    return registers
+            if wh is not None and (value.location, at, wh) not in seen:
+                seen.add((value.location, at, wh))
+                by_location.setdefault(value.location, []).append(RegisterReading(at, wh, value.context))
+    preferred = next((loc for loc in _METER_PREFERENCE if loc in by_location), None)
+    registers = by_location.get(preferred, []) if preferred else next(iter(by_location.values()), [])
+    return sorted(registers, key=lambda r: (r.at, r.wh))
+
+
+_METER_PREFERENCE = ("Outlet", "Cable", "Inlet")
 
 
 def dedupe_readings(readings: Iterable[MeterReading]) -> list[MeterReading]:

@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 # The subprotocols the platform speaks. Of those a charger offers, its first is taken (its preference).
 SUPPORTED_PROTOCOLS = ("ocpp2.0.1", "ocpp1.6")
 _PROTOCOL_OF_VERSION = {OcppVersion.V16: "ocpp1.6", OcppVersion.V201: "ocpp2.0.1"}
-_CHARGER_CACHE_S = 60.0  # a charger's configuration (connectors, ratings) is re-read at most this often
 _LAST_SEEN_EVERY_S = 60.0  # last seen is written at most this often per charger and container
 _CACHE_LIMIT = 10_000
 _READINGS = frozenset({"MeterValues", "TransactionEvent"})
@@ -133,7 +132,7 @@ class OcppGateway:
     def __init__(self, directory: TenantDirectory, connections: ConnectionRegistry) -> None:
         self._directory = directory
         self._connections = connections
-        self._chargers: dict[tuple[str, str], tuple[Charger, float]] = {}
+        self._chargers: dict[str, Charger] = {}  # by connection id
         self._last_seen: dict[tuple[str, str], float] = {}
         self._known_transactions: dict[tuple[str, str], set[str]] = {}
         self._refreshed: set[str] = set()  # connections whose statuses this container asked for
@@ -163,7 +162,7 @@ class OcppGateway:
         replaced, is_reconnect = states.replace_connection(charger_id, request.connection_id, protocol, now)
         self._connections.record(
             ConnectionInfo(request.connection_id, tenant_id, slug, charger_id, protocol, now, is_reconnect))
-        self._chargers[(tenant_id, charger_id)] = (charger, time.monotonic())
+        self._chargers[request.connection_id] = charger
         self._last_seen[(tenant_id, charger_id)] = time.monotonic()
         if replaced:
             sender.close(replaced)  # the newest connection wins; the old one's $disconnect changes nothing
@@ -204,7 +203,7 @@ class OcppGateway:
             return None  # API Gateway never delivers one; the local gateway closes the connection
         charger = self._charger(info)
         if charger is None:
-            logger.info("frame from a deleted charger; closing its connection")
+            logger.info("frame from a deleted charger or revoked credentials; closing its connection")
             sender.close(info.connection_id)
             return None
         try:
@@ -301,15 +300,18 @@ class OcppGateway:
         return v201.V201Messages(station, call.message_id, known).handler(call.action), v201.is_replay_recorded
 
     def _charger(self, info: ConnectionInfo) -> Charger | None:
-        key = (info.tenant_id, info.charger_id)
-        cached = self._chargers.get(key)
-        if cached is not None and time.monotonic() - cached[1] < _CHARGER_CACHE_S:
-            return cached[0]
+        """The charger as it was when the connection was made, read once per connection and container.
+        Deleting a charger or rotating its password closes its connection (the REST side does), and a
+        changed configuration applies from its next connection, at most 2 hours later."""
+        cached = self._chargers.get(info.connection_id)
+        if cached is not None:
+            return cached
         charger = ChargerRepository(info.tenant_id).get(info.charger_id)
-        if charger is None:
-            self._chargers.pop(key, None)
-            return None
-        self._chargers[key] = (charger, time.monotonic())
+        if charger is None or charger.password_rotated_at > info.connected_at:
+            return None  # deleted, or its credentials changed since this connection authenticated
+        if len(self._chargers) > _CACHE_LIMIT:
+            self._chargers.clear()
+        self._chargers[info.connection_id] = charger
         return charger
 
     def _touch(self, info: ConnectionInfo) -> None:

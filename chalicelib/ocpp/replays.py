@@ -1,10 +1,10 @@
 """Answering a retried CALL as the first time (Powertools idempotency, keyed per tenant and charger).
 
-A charger that gets no answer sends the same CALL again with the same message id. For the actions whose
-answer depends on stored state and changes it (a StartTransaction assigns a transaction id), the first
-answer is recorded and a retry gets it back without running again. The record is keyed by tenant,
-charger, message id, action and payload: chargers restart their message ids after a reboot, and a
-different message under an old id is a new message.
+A charger that gets no answer sends the same CALL again with the same message id. For the actions
+whose record carries no key of the charger's (a DataTransfer, a firmware status: only the time the
+platform received them), the first answer is recorded and a retry gets it back without running again.
+The record is keyed by tenant, charger, message id, action and payload, and kept for minutes only:
+chargers restart their message ids after a reboot, and a different message under an old id is new.
 """
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from typing import Any
 
 from chalicelib.store.idempotency import persistence_layer
 
-REPLY_TTL_S = 24 * 3600
+# A charger resends a CALL within seconds to minutes; longer, and a charger that restarted its message
+# ids would get an old answer for a new message.
+REPLY_TTL_S = 10 * 60
 
 
 class ReplayInProgress(Exception):

@@ -110,17 +110,29 @@ class ChargerStateRepository:
             raise
         return True
 
+    # What a connected charger reports changes its state only while the state exists: `$connect` makes
+    # it, and deleting the charger removes it, so a late frame of a deleted charger cannot bring it back
+    # for a charger later registered under the same id.
     def seen(self, charger_id: str, at: str) -> None:
-        self._update(charger_id, actions=[_S.last_seen.set(at)])
+        self._update_existing(charger_id, [_S.last_seen.set(at)])
 
     def booted(self, charger_id: str, boot: dict[str, str], at: str) -> None:
-        self._update(charger_id, actions=[_S.boot.set(boot), _S.booted_at.set(at), _S.last_seen.set(at)])
+        self._update_existing(charger_id, [_S.boot.set(boot), _S.booted_at.set(at), _S.last_seen.set(at)])
 
     def firmware(self, charger_id: str, status: str) -> None:
-        self._update(charger_id, actions=[_S.firmware_status.set(status)])
+        self._update_existing(charger_id, [_S.firmware_status.set(status)])
 
     def diagnostics(self, charger_id: str, status: str) -> None:
-        self._update(charger_id, actions=[_S.diagnostics_status.set(status)])
+        self._update_existing(charger_id, [_S.diagnostics_status.set(status)])
+
+    def _update_existing(self, charger_id: str, actions: list[Any]) -> bool:
+        try:
+            self._update(charger_id, actions=actions, condition=_S.pk.exists())
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def report_status(self, charger_id: str, key: str, status: ConnectorStatus) -> bool:
         """Keep the status unless a newer one is stored; False when it was older (a replay)."""
@@ -148,9 +160,11 @@ class ChargerStateRepository:
 
     def _set_in_map(self, charger_id: str, attr: MapAttribute[str, Any], key: str, value: Any,
                     condition: Any = None) -> bool:
+        exists = _S.pk.exists()
         for _ in range(2):
             try:
-                self._update(charger_id, actions=[attr[key].set(value)], condition=condition)
+                self._update(charger_id, actions=[attr[key].set(value)],
+                             condition=exists if condition is None else exists & condition)
                 return True
             except UpdateError as exc:
                 if exc.cause_response_code == "ConditionalCheckFailedException":
@@ -158,7 +172,8 @@ class ChargerStateRepository:
                 if exc.cause_response_code != "ValidationException":
                     raise
                 # The map does not exist yet (a charger seen before its state item had it): create it.
-                self._update(charger_id, actions=[_S.kind.set(_KIND), attr.set(attr | {})])
+                if not self._update_existing(charger_id, [attr.set(attr | {})]):
+                    return False
         return False
 
 

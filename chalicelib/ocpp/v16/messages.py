@@ -32,14 +32,14 @@ _BOOT_FIELDS = {
     "chargeBoxSerialNumber": "charge_box_serial_number", "firmwareVersion": "firmware_version",
     "iccid": "iccid", "imsi": "imsi", "meterType": "meter_type", "meterSerialNumber": "meter_serial_number",
 }
-# Answers recorded (Powertools idempotency) so that a retried CALL gets the first one again even if the
-# token changed meanwhile. The other messages are idempotent by their own keys, at no extra cost: a
-# StartTransaction by its start record (connector, idTag, timestamp, meterStart), a StopTransaction by
-# the session it closes, readings and events by the message that carried them.
-# Messages whose record carries the time the platform received them (no time of the charger's own)
-# are recorded too, so that a retry does not add a second record.
-_RECORDED = frozenset({"Authorize", "BootNotification", "DataTransfer", "DiagnosticsStatusNotification",
-                       "FirmwareStatusNotification", "LogStatusNotification", "SignedFirmwareStatusNotification"})
+# Messages are idempotent by their own keys, at no extra cost: a StartTransaction by its start record
+# (connector, idTag, timestamp, meterStart), a StopTransaction by the session it closes, readings and
+# statuses by the message and the charger's time. Those whose record can only carry the time the
+# platform received them are answered once (Powertools idempotency, for a few minutes), so that a
+# retry does not add a second record. Authorize and BootNotification are not: their answers must be
+# current (a token blocked since, the time of day).
+_RECORDED = frozenset({"DataTransfer", "DiagnosticsStatusNotification", "FirmwareStatusNotification",
+                       "LogStatusNotification", "SignedFirmwareStatusNotification"})
 
 
 def is_replay_recorded(action: str, payload: dict[str, Any]) -> bool:

@@ -22,10 +22,9 @@ _STATUS = {
     Authorization.ACCEPTED: "Accepted", Authorization.BLOCKED: "Blocked", Authorization.EXPIRED: "Expired",
     Authorization.INVALID: "Invalid", Authorization.CONCURRENT_TX: "ConcurrentTx", Authorization.UNKNOWN: "Unknown",
 }
-# Answers recorded so that a retried CALL gets the first one (see the 1.6 adapter); TransactionEvents are
-# idempotent by their seqNo.
-_RECORDED = frozenset({"Authorize", "BootNotification", "DataTransfer", "FirmwareStatusNotification",
-                       "LogStatusNotification"})
+# Answered once where the record carries only the receive time (see the 1.6 adapter); TransactionEvents
+# are idempotent by their seqNo.
+_RECORDED = frozenset({"DataTransfer", "FirmwareStatusNotification", "LogStatusNotification"})
 
 
 def is_replay_recorded(action: str, payload: dict[str, Any]) -> bool:
