@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.charging.meter import MeterReading, register_readings, transaction_meter_key
 from chalicelib.charging.sessions import Session, settle_energy
+from chalicelib.charging.station import session_readings
 from chalicelib.charging.transactions import TransactionEvent, fold_transaction
 from chalicelib.errors import NotFound
 
@@ -14,6 +15,9 @@ if TYPE_CHECKING:
     from chalicelib.store.contract import Page
     from chalicelib.store.meter_values import MeterValueRepository
     from chalicelib.store.sessions import SessionFilter, SessionRepository
+
+
+_END_OF_TIME = "9999-12-31T23:59:59.999Z"
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,8 @@ class SessionReports:
         if session is None:
             raise NotFound.of("session", session_id)
         key = transaction_meter_key(session.charger_id, session.transaction_id)
-        readings = self._meter_values.readings(key)
+        # An active session takes every later reading of its connector (chargers' clocks run ahead too).
+        readings = session_readings(self._meter_values, session, until=session.stopped_at or _END_OF_TIME)
         events = self._meter_values.events(key) if session.ocpp_version == "ocpp2.0.1" else []
         if events:
             # Periodic meter updates are stored without touching the session (one write per frame), so

@@ -43,6 +43,7 @@ class Anomaly(StrEnum):
     METER_START_CORRECTED = "meter_start_corrected"  # a 0 start reading replaced by the first real one
     METER_START_UNKNOWN = "meter_start_unknown"  # start read 0, nothing to correct it with: energy 0
     METER_STOP_BELOW_START = "meter_stop_below_start"
+    STOP_LOST = "stop_lost"  # never stopped; closed when the connector's next transaction started
 
 
 class Session(BaseModel):

@@ -13,14 +13,16 @@ from chalicelib.charging.live import CHARGER_LEVEL, ConnectorStatus, connector_k
 from chalicelib.charging.meter import (
     MeterReading,
     connector_meter_key,
+    dedupe_readings,
     register_readings,
     transaction_meter_key,
 )
 from chalicelib.charging.models import Charger, Token, TokenStatus
 from chalicelib.charging.sessions import Anomaly, Authorization, Session, SessionStatus, settle_energy
 from chalicelib.charging.transactions import TransactionEvent, TransactionSummary, fold_transaction
-from chalicelib.clock import now_rfc3339, parse_rfc3339, utc_now
+from chalicelib.clock import now_rfc3339, parse_rfc3339, rfc3339, utc_now
 from chalicelib.identifiers import derived_id, new_id
+from chalicelib.store.contract import StartOutcome
 
 if TYPE_CHECKING:
     from chalicelib.store.charger_events import ChargerEventRepository
@@ -150,11 +152,15 @@ class StationService:
             self.charger.id, start.connector.key, (start.token_uid or "").upper(), start.timestamp,
             str(start.meter_start_wh), start.transaction_id or "",
         ])
+        concurrent = False
         for _ in range(3):
             known = self._sessions.recorded_start(start_key)
             if known is not None:
                 return StartAnswer(str(known.transaction_id), known.session_id, self._verdict_of(known.authorization))
+            self._close_lost_session(start.connector.key, start.timestamp)
             verdict = self.authorize(start.token_uid) if start.token_uid else TokenVerdict(Authorization.ACCEPTED)
+            if concurrent and verdict.authorization == Authorization.ACCEPTED:
+                verdict = TokenVerdict(Authorization.CONCURRENT_TX, verdict.expires_at, verdict.group_id)
             transaction_id = start.transaction_id or str(self._sessions.next_transaction_id())
             now = now_rfc3339()
             session = Session(
@@ -166,10 +172,44 @@ class StationService:
                 created_at=now, updated_at=now,
             )
             holds = verdict.authorization == Authorization.ACCEPTED
-            if self._sessions.start(session, start_key=start_key, holds_token=holds):
+            outcome = self._sessions.start(session, start_key=start_key, holds_token=holds)
+            if outcome == StartOutcome.WRITTEN:
                 self._state.session_started(self.charger.id, start.connector.key, session.id)
                 return StartAnswer(transaction_id, session.id, verdict)
+            concurrent = outcome == StartOutcome.TOKEN_TAKEN  # then the next round answers ConcurrentTx
         raise RuntimeError("could not record the start")  # unreachable unless the start record vanished
+
+    def _close_lost_session(self, connector: str, at: str) -> None:
+        """A transaction starting on a connector whose last session never stopped: that stop was lost
+        (the charger rebooted, or dropped its queue). Close it as of its last reading, flag it, and free
+        its token, so that the driver is not locked out as ConcurrentTx."""
+        previous = self._state.get(self.charger.id).active_sessions.get(connector)
+        if previous is None:
+            return
+        closed_now: list[Session] = []
+
+        def close(session: Session) -> Session:
+            if not session.is_active or session.started_at is None or session.started_at >= at:
+                return session
+            registers = [r for r in register_readings(session_readings(self._meter_values, session, until=at))
+                         if rfc3339(r.at) <= at]
+            settled = settle_energy(
+                meter_start_wh=session.meter_start_wh or 0, started_at=session.started_at, meter_stop_wh=None,
+                stopped_at=None, registers=registers, max_power_kw=session.max_power_kw,
+            )
+            closed = session.model_copy(update={
+                "status": SessionStatus.COMPLETED, "stopped_at": rfc3339(registers[-1].at) if registers else at,
+                "energy_wh": settled.energy_wh, "meter_start_wh": settled.meter_start_wh,
+                "meter_stop_wh": settled.meter_start_wh + settled.energy_wh, "stop_reason": "Other",
+                "anomalies": sorted({*session.anomalies, *settled.anomalies, Anomaly.STOP_LOST}),
+                "updated_at": now_rfc3339(),
+            })
+            closed_now.append(closed)
+            return closed
+
+        after = self._sessions.update(previous, close)
+        if after is not None and closed_now and after.status == SessionStatus.COMPLETED:
+            self._ended(after)
 
     def record_meter_values(self, transaction_id: str | None, connector: ConnectorRef,
                             readings: list[MeterReading], message_id: str) -> None:
@@ -182,8 +222,6 @@ class StationService:
         """Close the session once: a replayed stop changes nothing. A stop for a transaction the
         platform does not know is accepted (refusing it would make the charger resend it for ever)
         and kept as an INVALID session for review."""
-        if stop.readings:
-            self.record_meter_values(stop.transaction_id, ConnectorRef(0, None), stop.readings, f"stop-{message_id}")
         verdict = None
         if stop.token_uid:
             token = self._tokens.get(stop.token_uid)
@@ -192,11 +230,13 @@ class StationService:
         if session_id is None:
             self._keep_unmatched_stop(stop)
             return verdict
-        readings = self._meter_values.readings(transaction_meter_key(self.charger.id, stop.transaction_id))
+        if stop.readings:
+            self.record_meter_values(stop.transaction_id, ConnectorRef(0, None), stop.readings, f"stop-{message_id}")
 
         def close(session: Session) -> Session:
             if not session.is_active:
                 return session  # already stopped: a replay
+            readings = session_readings(self._meter_values, session, until=stop.timestamp)
             settled = settle_energy(
                 meter_start_wh=session.meter_start_wh or 0, started_at=session.started_at or stop.timestamp,
                 meter_stop_wh=stop.meter_stop_wh, stopped_at=stop.timestamp,
@@ -237,7 +277,13 @@ class StationService:
             session_id = self._sessions.session_of(self.charger.id, transaction_id)
             if session_id is None:
                 session = self._session_from(summary, transaction_id)
-                if self._sessions.start(session, start_key=None, holds_token=self._holds(session)):
+                if session.is_active:
+                    self._close_lost_session(connector_key(session.evse_id, session.connector_id), summary.started_at)
+                outcome = self._sessions.start(session, start_key=None, holds_token=self._holds(session))
+                if outcome == StartOutcome.TOKEN_TAKEN:
+                    session = session.model_copy(update={"authorization": Authorization.CONCURRENT_TX})
+                    outcome = self._sessions.start(session, start_key=None, holds_token=False)
+                if outcome == StartOutcome.WRITTEN:
                     if session.is_active:
                         key_of = connector_key(session.evse_id, session.connector_id)
                         self._state.session_started(self.charger.id, key_of, session.id)
@@ -316,7 +362,10 @@ class StationService:
         self._sessions.add_unmatched(session)
         self._event("UnmatchedStop", stop.timestamp, session.id,
                     {"transaction_id": stop.transaction_id, "session_id": session.id,
-                     "meter_stop_wh": stop.meter_stop_wh, "reason": stop.reason})
+                     "meter_stop_wh": stop.meter_stop_wh, "reason": stop.reason,
+                     # Kept with the event, not under the transaction id: every unknown stop ("-1")
+                     # would otherwise share one transaction's readings.
+                     "transaction_data": [r.compact() for r in stop.readings]})
 
     def _verdict_of(self, authorization: str) -> TokenVerdict:
         try:
@@ -336,5 +385,24 @@ class StationService:
         self._events.add(self.charger.id, action, timestamp, message_id, data, received_at=now_rfc3339())
 
 
-__all__ = ["CHARGER_LEVEL", "ConnectorRef", "StartAnswer", "StationService", "TokenVerdict",
-           "TransactionStart", "TransactionStop", "token_verdict"]
+__all__ = [
+    "CHARGER_LEVEL",
+    "ConnectorRef",
+    "StartAnswer",
+    "StationService",
+    "TokenVerdict",
+    "TransactionStart",
+    "TransactionStop",
+    "session_readings",
+    "token_verdict",
+]
+
+
+def session_readings(meter_values: MeterValueRepository, session: Session, until: str) -> list[MeterReading]:
+    """A session's readings: those sent with its transaction id, and those its connector sent without
+    one while it was charging (clock-aligned samples often come so)."""
+    readings = meter_values.readings(transaction_meter_key(session.charger_id, session.transaction_id))
+    if session.started_at is not None and session.evse_id:
+        connector = connector_meter_key(session.charger_id, connector_key(session.evse_id, session.connector_id))
+        readings += meter_values.readings_between(connector, session.started_at, until)
+    return dedupe_readings(readings)

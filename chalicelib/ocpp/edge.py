@@ -17,6 +17,10 @@ def connect_request(event: WebsocketEvent) -> ConnectRequest:
 
     raw = event.to_dict()
     headers = {str(k).lower(): str(v) for k, v in (raw.get("headers") or {}).items()}
+    # A header sent on several lines (Sec-WebSocket-Protocol often is) arrives whole only here.
+    for name, values in (raw.get("multiValueHeaders") or {}).items():
+        if isinstance(values, list) and len(values) > 1:
+            headers[str(name).lower()] = ", ".join(str(v) for v in values)
     query = {str(k): str(v) for k, v in (raw.get("queryStringParameters") or {}).items()}
     return ConnectRequest(event.connection_id, headers, query, raw.get("path"))
 

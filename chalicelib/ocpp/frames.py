@@ -115,7 +115,9 @@ def parse_frame(text: str) -> Frame:
     if kind == CALL:
         if len(frame) != 4 or not isinstance(frame[1], str) or not isinstance(frame[2], str):
             raise MalformedFrame("a CALL is [2, messageId, action, payload]", message_id)
-        _check_id(frame[1])
+        if not frame[1] or len(frame[1]) > _MAX_MESSAGE_ID:
+            # Answered under the id as sent, so that the charger can match the refusal to its call.
+            raise MalformedFrame("messageId must be 1 to 36 characters", frame[1] or _UNKNOWN_ID)
         if not isinstance(frame[3], dict):
             raise MalformedFrame("a CALL's payload is a JSON object", message_id, Rpc.FORMAT_VIOLATION)
         return Call(frame[1], frame[2], frame[3])
@@ -130,11 +132,6 @@ def parse_frame(text: str) -> Frame:
                                  message_id)
         return CallError(frame[1], frame[2], frame[3], frame[4])
     raise MalformedFrame(f"unknown message type {kind!r}", message_id)
-
-
-def _check_id(message_id: str) -> None:
-    if not message_id or len(message_id) > _MAX_MESSAGE_ID:
-        raise MalformedFrame("messageId must be 1 to 36 characters", _UNKNOWN_ID)
 
 
 def encode_call_result(message_id: str, payload: dict[str, Any]) -> str:

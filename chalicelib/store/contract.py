@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Generic, Protocol, TypeVar
 
 from chalicelib.errors import InvalidInput
@@ -56,3 +57,11 @@ class Repository(Protocol[E]):  # pragma: no cover - a typing contract
     def add(self, entity: E) -> None: ...
     def update(self, item_id: str, change: Callable[[E], E]) -> E | None: ...
     def delete(self, item_id: str) -> bool: ...
+
+
+class StartOutcome(Enum):
+    """What writing a new session came to (see SessionRepository.start)."""
+
+    WRITTEN = "written"
+    DUPLICATE = "duplicate"  # the same start, or another session of the transaction, was recorded first
+    TOKEN_TAKEN = "token_taken"  # another session took the token's lock first

@@ -50,6 +50,16 @@ class MeterValueRepository:
             found.append(TransactionEvent(**fields, readings=readings))
         return found
 
+    def readings_between(self, key: str, start: str, end: str) -> list[MeterReading]:
+        """Readings stored under the key whose message began in [start, end] (connector readings sent
+        without a transactionId, which belong to the session charging on that connector then)."""
+        readings: list[MeterReading] = []
+        condition = RecordItem.sk.between(f"{key}#{start}", f"{key}#{end}~")
+        for item in RecordItem.query(self._pk, condition, consistent_read=True):
+            readings.extend(r for r in (MeterReading.from_compact(c) for c in item.data.as_dict()["readings"])
+                            if start <= r.timestamp <= end)
+        return readings
+
     def readings(self, key: str) -> list[MeterReading]:
         """Every reading stored under the key, in time order, replays merged."""
         readings: list[MeterReading] = []

@@ -19,7 +19,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.charging.sessions import Session, SessionStatus
 from chalicelib.identifiers import id_pattern
-from chalicelib.store.contract import Page
+from chalicelib.store.contract import Page, StartOutcome
 from chalicelib.store.cursors import decode_cursor, encode_cursor
 from chalicelib.store.repository import TenantScopedRepository
 from chalicelib.store.table import CounterItem, RecordItem, TableItem
@@ -127,10 +127,11 @@ class SessionRepository(TenantScopedRepository[Session]):
             return None
         return str(item.data["session_id"])
 
-    def start(self, session: Session, *, start_key: str | None, holds_token: bool) -> bool:
+    def start(self, session: Session, *, start_key: str | None, holds_token: bool) -> StartOutcome:
         """Write a new session with its transaction reference, its start record and (when the token is
-        now charging) the token's lock, all or nothing. False when the same start was recorded
-        meanwhile (the caller reads it with `recorded_start`)."""
+        now charging) the token's lock, all or nothing. DUPLICATE when the same start (or another
+        session of the transaction) was recorded meanwhile; TOKEN_TAKEN when another session took the
+        token's lock meanwhile (two chargers starting one token at once: one of them is ConcurrentTx)."""
         item = self._to_item(session)
         item.incarnation = session.id
         ref = RecordItem(self.partition("TXREF"), f"{session.charger_id}#{session.transaction_id}",
@@ -145,19 +146,26 @@ class SessionRepository(TenantScopedRepository[Session]):
             tx.save(item, condition=TableItem.pk.does_not_exist())
             tx.save(ref, condition=RecordItem.pk.does_not_exist())
             if holds_token and session.token_uid:
+                now = int(time.time())
+                free = (RecordItem.pk.does_not_exist() | (RecordItem.expires_at_epoch < now)
+                        | (RecordItem.data["session_id"] == session.id))
                 tx.save(RecordItem(
                     self.partition("ACTIVETOKEN"), session.token_uid.upper(), kind="ACTIVETOKEN",
                     data={"session_id": session.id, "charger_id": session.charger_id},
-                    expires_at_epoch=int(time.time()) + _ACTIVE_TOKEN_TTL_S,
-                ))
+                    expires_at_epoch=now + _ACTIVE_TOKEN_TTL_S,
+                ), condition=free)
 
+        token_position = 3 if start_key is not None else 2
         try:
             transact(stage)
         except TransactWriteError as exc:
-            if failed_conditions(exc):  # the same start, or another session of this transaction, won
-                return False
+            failed = failed_conditions(exc)
+            if failed == {token_position} and holds_token:
+                return StartOutcome.TOKEN_TAKEN
+            if failed:
+                return StartOutcome.DUPLICATE
             raise
-        return True
+        return StartOutcome.WRITTEN
 
     def add_unmatched(self, session: Session) -> None:
         """Keep a session made from a stop the platform cannot match; a replay writes the same item."""

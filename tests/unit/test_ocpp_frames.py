@@ -28,7 +28,8 @@ def test_frames_of_each_type_are_read() -> None:
 
 @pytest.mark.parametrize(("text", "message_id"), [
     ("nope", "-1"), ("{}", "-1"), ("[]", "-1"), ('[2,"7","Heartbeat"]', "7"), ('[5,"7",{}]', "7"),
-    ('[2,"' + "x" * 37 + '","Heartbeat",{}]', "-1"), ('[3,"7"]', "7"), ('[4,"7","E"]', "7"),
+    ('[2,"' + "x" * 37 + '","Heartbeat",{}]', "x" * 37),
+    ('[2,"","Heartbeat",{}]', "-1"), ('[3,"7"]', "7"), ('[4,"7","E"]', "7"),
 ])
 def test_malformed_frames_name_the_id_to_answer_under(text: str, message_id: str) -> None:
     with pytest.raises(MalformedFrame) as bad:

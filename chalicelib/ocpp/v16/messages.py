@@ -54,9 +54,10 @@ def time_field(payload: dict[str, Any], name: str) -> str:
                            {"field": name}) from None
 
 
-def connector_ref(charger: Charger, connector_id: int) -> ConnectorRef:
-    """1.6 connectorId k: the charger's k-th connector counted EVSE by EVSE; 0 is the charger itself."""
-    if connector_id == 0:
+def connector_ref(charger: Charger, connector_id: int, *, whole_charger: bool = True) -> ConnectorRef:
+    """1.6 connectorId k: the charger's k-th connector counted EVSE by EVSE; 0 is the charger itself.
+    A connector the charger was not registered with is refused: the operator registers it first."""
+    if connector_id == 0 and whole_charger:
         return ConnectorRef(0, None, 0)
     position = 0
     for evse in charger.evses:
@@ -64,7 +65,9 @@ def connector_ref(charger: Charger, connector_id: int) -> ConnectorRef:
             position += 1
             if position == connector_id:
                 return ConnectorRef(evse.id, connector.id, connector_id)
-    return ConnectorRef(connector_id, 1, connector_id)  # a connector the registration did not list
+    raise CallRejected(Rpc.PROPERTY_CONSTRAINT_VIOLATION,
+                       f"connectorId {connector_id} is not a connector this charger is registered with",
+                       {"field": "connectorId"})
 
 
 def id_tag_info(verdict: TokenVerdict) -> dict[str, Any]:
@@ -121,7 +124,7 @@ class V16Messages:
         return {"idTagInfo": id_tag_info(self.station.authorize(p["idTag"]))}
 
     def on_StartTransaction(self, p: dict[str, Any]) -> dict[str, Any]:
-        connector = connector_ref(self.station.charger, p["connectorId"])
+        connector = connector_ref(self.station.charger, p["connectorId"], whole_charger=False)
         answer = self.station.start_transaction(TransactionStart(
             connector=connector, token_uid=p["idTag"], meter_start_wh=p["meterStart"],
             timestamp=time_field(p, "timestamp"), reservation_id=p.get("reservationId"),

@@ -15,6 +15,7 @@ from chalicelib.charging.sessions import Authorization
 from chalicelib.charging.station import ConnectorRef, StationService, TokenVerdict
 from chalicelib.charging.transactions import EventType, TransactionEvent
 from chalicelib.clock import now_rfc3339
+from chalicelib.ocpp.frames import CallRejected, Rpc
 from chalicelib.ocpp.v16.messages import HEARTBEAT_INTERVAL_S, time_field
 
 PROTOCOL = "ocpp2.0.1"
@@ -102,7 +103,12 @@ class V201Messages:
         return {"currentTime": now_rfc3339()}
 
     def on_StatusNotification(self, p: dict[str, Any]) -> dict[str, Any]:
-        connector = ConnectorRef(p["evseId"], p["connectorId"] if p["evseId"] else None)
+        known = {(e.id, c.id) for e in self.station.charger.evses for c in e.connectors}
+        if (p["evseId"], p["connectorId"]) not in known:
+            raise CallRejected(Rpc.PROPERTY_CONSTRAINT_VIOLATION,
+                               f"EVSE {p['evseId']} connector {p['connectorId']} is not registered for this charger",
+                               {"field": "evseId"})
+        connector = ConnectorRef(p["evseId"], p["connectorId"])
         self.station.report_status(connector, ConnectorStatus(
             status=p["connectorStatus"], timestamp=time_field(p, "timestamp")), self.message_id)
         return {}
