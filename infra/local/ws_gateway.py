@@ -4,8 +4,8 @@ message into the Lambda events API Gateway sends, calls the same Chalice handler
 
 As in AWS: `$connect` decides the upgrade (2xx accepts, answering the subprotocol header it returned; any other
 status refuses with that status; a failing handler gives 500); each text message is one `$default` call, a
-binary one arrives base64-encoded; a message over 128 KB or a frame over 32 KB closes the connection with 1009;
-a connection closes (1001) after 10 idle minutes or 2 hours; `$disconnect` follows every accepted connection,
+binary one closes the connection with 1003 (API Gateway supports none); a message over 128 KB or a frame
+over 32 KB closes the connection with 1009; a connection closes (1001) after 10 idle minutes or 2 hours; `$disconnect` follows every accepted connection,
 however it ends. Unlike Lambda, the messages of one connection are handled one at a time, in order; different
 connections run concurrently, in worker threads, so the handlers' blocking calls never stall the server.
 """
@@ -319,6 +319,10 @@ class WebSocketGateway:
         try:
             async for message in socket:
                 record.touch()
+                if isinstance(message, bytes):
+                    # API Gateway's WebSocket APIs do not support binary frames: they close with 1003.
+                    await socket.close(1003, "binary frames are not supported")
+                    break
                 await self._deliver(record, message)
         except ConnectionClosed:  # 1009 and other error closes end the iteration this way
             pass

@@ -272,13 +272,16 @@ def test_the_three_routes_share_the_connection(gateway: WebSocketGateway) -> Non
     assert len({e["requestContext"]["requestId"] for e in EVENTS.of(connection_id)}) == 3
 
 
-def test_binary_messages_arrive_base64_encoded(gateway: WebSocketGateway) -> None:
+def test_a_binary_message_closes_the_connection_with_1003_as_api_gateway_does(gateway: WebSocketGateway) -> None:
     ws, connection_id = opened(gateway)
     with ws:
         ws.send(b"\x00\xffbinary")
-        event = EVENTS.wait_for(connection_id, "$default")[0]
-    assert event["isBase64Encoded"] is True
-    assert base64.b64decode(event["body"]) == b"\x00\xffbinary"
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1003
+    disconnect = EVENTS.wait_for(connection_id, "$disconnect")[0]
+    assert disconnect["requestContext"]["disconnectStatusCode"] == 1003
+    assert EVENTS.of(connection_id, "$default") == []
 
 
 def test_connection_ids_are_unique(gateway: WebSocketGateway) -> None:
