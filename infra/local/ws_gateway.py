@@ -2,12 +2,13 @@
 message into the Lambda events API Gateway sends, calls the same Chalice handlers with them, and serves the
 `@connections` management endpoint their boto3 calls use.
 
-As in AWS: `$connect` decides the upgrade (2xx accepts, answering the subprotocol header it returned; any other
-status refuses with that status; a failing handler gives 500); each text message is one `$default` call, a
-binary one closes the connection with 1003 (API Gateway supports none); a message over 128 KB or a frame
+As in AWS: `$connect` decides the upgrade (2xx accepts, answering the subprotocol header it returned; any
+other status refuses with that status; a failing handler gives 500); each text message is one `$default` call,
+a binary one closes the connection with 1003 (API Gateway supports none); a message over 128 KB or a frame
 over 32 KB closes the connection with 1009; a connection closes (1001) after 10 idle minutes or 2 hours;
 `$disconnect` follows every accepted connection, however it ends. Unlike Lambda, the messages of one
-connection are handled one at a time, in order; different connections run concurrently, in worker threads, so the handlers' blocking calls never stall the server.
+connection are handled one at a time, in order; different connections run concurrently, in worker threads, so
+the handlers' blocking calls never stall the server.
 """
 from __future__ import annotations
 
