@@ -13,7 +13,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.charging.commands import Command, CommandStatus, answered, failed, new_deadline, settled_by_time
-from chalicelib.charging.models import Charger, Token, TokenStatus
+from chalicelib.charging.models import Charger, Token
+from chalicelib.charging.sessions import Authorization
+from chalicelib.charging.station import TokenVerdict
 from chalicelib.clock import now_rfc3339, utc_now
 from chalicelib.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from chalicelib.identifiers import new_id
@@ -212,11 +214,8 @@ class CommandService:
 
 
 def _id_tag_info(token: Token) -> dict[str, Any]:
-    """A token as a local list entry (1.6 IdTagInfo; 2.0.1 converts it)."""
-    status = {TokenStatus.ACCEPTED: "Accepted", TokenStatus.BLOCKED: "Blocked", TokenStatus.EXPIRED: "Expired"}
-    info: dict[str, Any] = {"status": status[token.status]}
-    if token.expires_at:
-        info["expiryDate"] = token.expires_at
-    if token.group_id:
-        info["parentIdTag"] = token.group_id
-    return info
+    """A token as a local list entry (1.6 IdTagInfo; 2.0.1 converts it): its status as set, with its
+    expiry for the charger to apply."""
+    from chalicelib.ocpp.v16.messages import id_tag_info
+
+    return id_tag_info(TokenVerdict(Authorization(token.status.value), token.expires_at, token.group_id))
