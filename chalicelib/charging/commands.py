@@ -57,12 +57,22 @@ def new_deadline(now: datetime) -> str:
     return rfc3339(now + timedelta(seconds=ANSWER_DEADLINE_S))
 
 
+def is_accepting(payload: dict[str, Any]) -> bool:
+    """Whether a CALLRESULT says the charger does what was asked: its `status`, or, where an answer
+    carries one result per item (2.0.1 Get/SetVariables), every item's; 1.6 GetConfiguration names the
+    keys it does not know."""
+    if "status" in payload:
+        return payload["status"] in _ACCEPTING
+    for results in ("getVariableResult", "setVariableResult"):
+        if results in payload:
+            return all(item.get("attributeStatus") in _ACCEPTING for item in payload[results])
+    return not payload.get("unknownKey")
+
+
 def answered(command: Command, payload: dict[str, Any], at: str) -> Command:
     """The command settled by the charger's CALLRESULT (a late answer to a timed-out command still counts)."""
-    status = payload.get("status")
-    accepted = status is None or status in _ACCEPTING
     return command.model_copy(update={
-        "status": CommandStatus.ACCEPTED if accepted else CommandStatus.REJECTED, "response": payload,
+        "status": CommandStatus.ACCEPTED if is_accepting(payload) else CommandStatus.REJECTED, "response": payload,
         "answered_at": at,
     })
 

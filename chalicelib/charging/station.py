@@ -179,12 +179,12 @@ class StationService:
             concurrent = outcome == StartOutcome.TOKEN_TAKEN  # then the next round answers ConcurrentTx
         raise RuntimeError("could not record the start")  # unreachable unless the start record vanished
 
-    def _close_lost_session(self, connector: str, at: str) -> None:
+    def _close_lost_session(self, connector: str, at: str, keep: str | None = None) -> None:
         """A transaction starting on a connector whose last session never stopped: that stop was lost
         (the charger rebooted, or dropped its queue). Close it as of its last reading, flag it, and free
         its token, so that the driver is not locked out as ConcurrentTx."""
         previous = self._state.get(self.charger.id).active_sessions.get(connector)
-        if previous is None:
+        if previous is None or previous == keep:
             return
         closed_now: list[Session] = []
 
@@ -277,14 +277,15 @@ class StationService:
             session_id = self._sessions.session_of(self.charger.id, transaction_id)
             if session_id is None:
                 session = self._session_from(summary, transaction_id)
-                if session.is_active:
+                placed = session.is_active and session.evse_id > 0  # an event without `evse` does not place it
+                if placed:
                     self._close_lost_session(connector_key(session.evse_id, session.connector_id), summary.started_at)
                 outcome = self._sessions.start(session, start_key=None, holds_token=self._holds(session))
                 if outcome == StartOutcome.TOKEN_TAKEN:
                     session = session.model_copy(update={"authorization": Authorization.CONCURRENT_TX})
                     outcome = self._sessions.start(session, start_key=None, holds_token=False)
                 if outcome == StartOutcome.WRITTEN:
-                    if session.is_active:
+                    if placed:
                         key_of = connector_key(session.evse_id, session.connector_id)
                         self._state.session_started(self.charger.id, key_of, session.id)
                     return session.id
@@ -301,8 +302,32 @@ class StationService:
             return self._folded(session, summary)
 
         after = self._sessions.update(session_id, apply)
-        if after is not None and before and before[-1].is_active and not after.is_active:
+        if after is None or not before:
+            return
+        previous = before[-1]
+        if previous.is_active and not after.is_active:
             self._ended(after)
+            return
+        if not after.is_active:
+            return
+        if after.evse_id > 0 and (previous.evse_id, previous.connector_id) != (after.evse_id, after.connector_id):
+            # The session's EVSE arrived with a later event (its first had none): place it now.
+            key = connector_key(after.evse_id, after.connector_id)
+            self._close_lost_session(key, after.started_at or now_rfc3339(), keep=after.id)
+            self._state.session_started(self.charger.id, key, after.id)
+        if after.token_uid and after.token_uid != previous.token_uid:
+            self._authorize_late(after)
+
+    def _authorize_late(self, session: Session) -> None:
+        """A token presented after the transaction started (2.0.1: plug in, then authorise): check it,
+        take its lock as a start would, and record the verdict the charger was given."""
+        assert session.token_uid is not None
+        verdict = self.authorize(session.token_uid, own_session=session.id)
+        authorization = verdict.authorization
+        if authorization == Authorization.ACCEPTED and not self._sessions.hold_token(session):
+            authorization = Authorization.CONCURRENT_TX
+        if authorization != session.authorization:
+            self._sessions.update(session.id, lambda s: s.model_copy(update={"authorization": authorization}))
 
     def _session_from(self, summary: TransactionSummary, transaction_id: str) -> Session:
         now = now_rfc3339()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 
 from chalicelib.charging.meter import MeterReading, RegisterReading, register_readings
 from chalicelib.clock import parse_rfc3339
@@ -87,7 +88,11 @@ def fold_transaction(events: Sequence[TransactionEvent]) -> TransactionSummary:
             upto_stop = [r for r in registers if r.at <= parse_rfc3339(ended.timestamp)]
             meter_stop = (upto_stop or registers)[-1].wh if registers else None
     seq_nos = sorted({e.seq_no for e in events})
-    gaps = sorted(set(range(seq_nos[0], seq_nos[-1] + 1)) - set(seq_nos))[:_MAX_GAPS_REPORTED]
+    gaps: list[int] = []
+    for low, high in pairwise(seq_nos):  # walked, never built: a charger's seqNo may jump by billions
+        gaps.extend(range(low + 1, min(high, low + 1 + _MAX_GAPS_REPORTED - len(gaps))))
+        if len(gaps) >= _MAX_GAPS_REPORTED:
+            break
     first = started or min(by_seq, key=lambda e: e.timestamp)
     token = latest("token_uid")
     token_event = next((e for e in reversed(by_seq) if e.token_uid == token), None) if token else None

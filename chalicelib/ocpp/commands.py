@@ -21,7 +21,7 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from chalicelib.identifiers import new_id
 from chalicelib.observability import logger
 from chalicelib.ocpp import schemas, verbs
-from chalicelib.ocpp.frames import CallRejected, encode_call
+from chalicelib.ocpp.frames import MAX_MESSAGE_BYTES, CallRejected, encode_call
 from chalicelib.validation import validated
 
 if TYPE_CHECKING:
@@ -40,14 +40,26 @@ def _request_id() -> int:
     return secrets.randbelow(2**31 - 1) + 1
 
 
+# What only a charger sends (so the platform never does). DataTransfer goes both ways.
+_CHARGER_INITIATED = {
+    "ocpp1.6": frozenset({
+        "Authorize", "BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification", "Heartbeat",
+        "MeterValues", "StartTransaction", "StatusNotification", "StopTransaction", "SecurityEventNotification",
+        "SignCertificate", "LogStatusNotification", "SignedFirmwareStatusNotification",
+    }),
+    "ocpp2.0.1": frozenset({
+        "Authorize", "BootNotification", "ClearedChargingLimit", "FirmwareStatusNotification",
+        "Get15118EVCertificate", "GetCertificateStatus", "Heartbeat", "LogStatusNotification", "MeterValues",
+        "NotifyChargingLimit", "NotifyCustomerInformation", "NotifyDisplayMessages", "NotifyEVChargingNeeds",
+        "NotifyEVChargingSchedule", "NotifyEvent", "NotifyMonitoringReport", "NotifyReport",
+        "PublishFirmwareStatusNotification", "ReportChargingProfiles", "ReservationStatusUpdate",
+        "SecurityEventNotification", "SignCertificate", "StatusNotification", "TransactionEvent",
+    }),
+}
+
+
 def _charger_initiated(protocol: str) -> frozenset[str]:
-    if protocol == "ocpp1.6":
-        from chalicelib.ocpp.v16.messages import V16Messages as Messages16
-
-        return frozenset(name[3:] for name in dir(Messages16) if name.startswith("on_"))
-    from chalicelib.ocpp.v201.messages import KEPT_REPORTS, V201Messages
-
-    return frozenset(name[3:] for name in dir(V201Messages) if name.startswith("on_")) | KEPT_REPORTS
+    return _CHARGER_INITIATED[protocol]
 
 
 class CommandService:
@@ -79,12 +91,21 @@ class CommandService:
             field = bad.details.get("field", "")
             raise InvalidInput(f"payload: {bad.description}", code="invalid_field",
                                field=f"payload.{field}" if field else "payload") from None
+        size = len(encode_call("cmd_" + "0" * 26, ocpp_action, payload).encode())
+        if size > MAX_MESSAGE_BYTES:
+            raise Unprocessable(f"the {ocpp_action} message would be {size // 1024} KB; API Gateway sends at most "
+                                f"{MAX_MESSAGE_BYTES // 1024} KB (send a local list as differential updates)",
+                                code="message_too_large", field="payload")
         now = utc_now()
+        offered = context.pop("local_list", None)
         command = Command(
             id=new_id("cmd"), charger_id=charger_id, action=request.action, ocpp_action=ocpp_action,
             protocol=live.protocol, connection_id=live.connection_id, request=payload, context=context,
             created_at=now_rfc3339(), deadline_at=new_deadline(now),
         )
+        if offered is not None:
+            self._local_lists.offered(command.id, offered["version"], offered["entries"])
+            command.context["local_list_version"] = offered["version"]
         return self.dispatch(command)
 
     def dispatch(self, command: Command) -> Command:
@@ -154,6 +175,7 @@ class CommandService:
         action, payload = version.local_list_call(current + 1, request.mode == "full", entries)
         return action, payload, {"local_list": {"version": current + 1, "entries": wanted}}
 
+
     def _all_tokens(self) -> list[Token]:
         tokens: list[Token] = []
         cursor = None
@@ -182,9 +204,8 @@ class CommandService:
             return answered(current, payload or {}, at)
 
         settled = self._commands.update(command.id, settle)
-        if settled is not None and settled.status == CommandStatus.ACCEPTED and "local_list" in settled.context:
-            held = settled.context["local_list"]
-            self._local_lists.accepted(charger_id, int(held["version"]), held["entries"])
+        if settled is not None and settled.status == CommandStatus.ACCEPTED and "local_list_version" in settled.context:
+            self._local_lists.accepted(charger_id, settled.id)
         return settled
 
     # -- reading -----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Commands sent to a tenant's chargers, and what each charger's local authorization list holds."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from chalicelib.charging.commands import Command
@@ -33,5 +34,16 @@ class LocalListRepository:
         data = item.data.as_dict()
         return int(data["version"]), dict(data["entries"])
 
-    def accepted(self, charger_id: str, version: int, entries: dict[str, Any]) -> None:
-        RecordItem(self._pk, charger_id, kind="LOCALLIST", data={"version": version, "entries": entries}).save()
+    def offered(self, command_id: str, version: int, entries: dict[str, Any]) -> None:
+        """The list a command offers the charger, kept apart from the command (whose request holds it
+        once already) until the charger accepts it. Expires with the answer's deadline long past."""
+        RecordItem(self._pk, f"OFFER#{command_id}", kind="LOCALLIST", expires_at_epoch=int(time.time()) + 86400,
+                   data={"version": version, "entries": entries}).save()
+
+    def accepted(self, charger_id: str, command_id: str) -> None:
+        """The charger accepted the list the command offered: it is now the charger's."""
+        try:
+            offer = RecordItem.get(self._pk, f"OFFER#{command_id}", consistent_read=True)
+        except RecordItem.DoesNotExist:
+            return
+        RecordItem(self._pk, charger_id, kind="LOCALLIST", data=offer.data.as_dict()).save()

@@ -34,10 +34,11 @@ class MeterValueRepository:
         ).save()
 
     def add_event(self, key: str, event: TransactionEvent) -> None:
-        """A TransactionEvent with its readings, keyed by its seqNo: a resent event writes the same item."""
+        """A TransactionEvent with its readings, keyed by its seqNo and time: a resent event writes the same
+        item, and an event under a seqNo reused after a reboot is kept beside the first."""
         data = {k: v for k, v in asdict(event).items() if k != "readings" and v is not None}
         data["event_type"] = event.event_type.value  # stored as plain text
-        RecordItem(self._pk, f"{key}#E#{event.seq_no:010d}", kind=_KIND,
+        RecordItem(self._pk, f"{key}#E#{event.seq_no:020d}#{event.timestamp}", kind=_KIND,
                    data={"readings": [r.compact() for r in event.readings], "event": data}).save()
 
     def events(self, key: str) -> list[TransactionEvent]:

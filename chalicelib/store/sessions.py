@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.charging.sessions import Session, SessionStatus
@@ -147,13 +147,11 @@ class SessionRepository(TenantScopedRepository[Session]):
             tx.save(ref, condition=RecordItem.pk.does_not_exist())
             if holds_token and session.token_uid:
                 now = int(time.time())
-                free = (RecordItem.pk.does_not_exist() | (RecordItem.expires_at_epoch < now)
-                        | (RecordItem.data["session_id"] == session.id))
                 tx.save(RecordItem(
                     self.partition("ACTIVETOKEN"), session.token_uid.upper(), kind="ACTIVETOKEN",
                     data={"session_id": session.id, "charger_id": session.charger_id},
                     expires_at_epoch=now + _ACTIVE_TOKEN_TTL_S,
-                ), condition=free)
+                ), condition=_token_free(session.id, now))
 
         token_position = 3 if start_key is not None else 2
         try:
@@ -166,6 +164,22 @@ class SessionRepository(TenantScopedRepository[Session]):
                 return StartOutcome.DUPLICATE
             raise
         return StartOutcome.WRITTEN
+
+    def hold_token(self, session: Session) -> bool:
+        """Take the token's lock for the session; False when another session holds it."""
+        assert session.token_uid is not None
+        now = int(time.time())
+        try:
+            RecordItem(
+                self.partition("ACTIVETOKEN"), session.token_uid.upper(), kind="ACTIVETOKEN",
+                data={"session_id": session.id, "charger_id": session.charger_id},
+                expires_at_epoch=now + _ACTIVE_TOKEN_TTL_S,
+            ).save(condition=_token_free(session.id, now))
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def add_unmatched(self, session: Session) -> None:
         """Keep a session made from a stop the platform cannot match; a replay writes the same item."""
@@ -189,3 +203,9 @@ def _and(left: Any, right: Any) -> Any:
 
 def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+def _token_free(session_id: str, now: int) -> Any:
+    """The token's lock may be taken: nobody holds it, the holder's lock expired, or it is this session's."""
+    return (RecordItem.pk.does_not_exist() | (RecordItem.expires_at_epoch < now)
+            | (RecordItem.data["session_id"] == session_id))

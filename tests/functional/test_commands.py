@@ -280,3 +280,35 @@ def test_a_remote_start_is_linked_to_the_201_session_it_started(cp201: ChargerCo
         "idToken": {"idToken": "TAG-1", "type": "ISO14443"}, "evse": {"id": 1, "connectorId": 1}})
     session = tenant_a.get("/v1/sessions").json["items"][0]
     assert session["remote_start_id"] == call[3]["remoteStartId"]
+
+
+@pytest.mark.parametrize(("action", "answer_payload", "status"), [
+    ("set_configuration", {"setVariableResult": [{"attributeStatus": "Rejected", "component": {"name": "X"},
+                                                  "variable": {"name": "Y"}}]}, "rejected"),
+    ("set_configuration", {"setVariableResult": [{"attributeStatus": "Accepted", "component": {"name": "X"},
+                                                  "variable": {"name": "Y"}}]}, "accepted"),
+    ("get_configuration", {"getVariableResult": [{"attributeStatus": "UnknownVariable", "component": {"name": "X"},
+                                                  "variable": {"name": "Y"}}]}, "rejected"),
+])
+def test_201_variable_results_decide_the_status(cp201: ChargerConnection, tenant_a: Api, action: str,
+                                                answer_payload: dict[str, Any], status: str) -> None:
+    payload = {"key": "X.Y", "value": "1"} if action == "set_configuration" else {"keys": ["X.Y"]}
+    command = send(tenant_a, action, payload).json
+    answer(cp201, last_call(cp201), answer_payload)
+    assert tenant_a.get(f"/v1/commands/{command['id']}").json["status"] == status
+
+
+def test_a_local_list_too_large_for_one_message_is_refused_clearly(
+        cp: ChargerConnection, tenant_a: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("chalicelib.ocpp.commands.MAX_MESSAGE_BYTES", 200)
+    tenant_a.post("/v1/tokens", {"uid": "TAG-2"})
+    tenant_a.post("/v1/tokens", {"uid": "TAG-3"})
+    reply = send(tenant_a, "local_list")
+    assert reply.status == 422 and reply.json["error"]["code"] == "message_too_large"
+    assert cp.platform_calls() == []
+
+
+def test_messages_only_chargers_send_cannot_be_sent_to_them(cp: ChargerConnection, tenant_a: Api) -> None:
+    for action in ["SignCertificate", "StartTransaction", "Heartbeat"]:
+        reply = tenant_a.post("/v1/chargers/CP-1/commands", {"action": action, "payload": {}})
+        assert reply.status == 400 and reply.json["error"]["field"] == "action", (action, reply.json)

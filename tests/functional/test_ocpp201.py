@@ -213,3 +213,51 @@ def test_a_charger_offering_both_versions_speaks_201_and_its_sessions_join_16_on
     ended(new, 1, "2026-11-21T09:00:00Z", 2000)
     versions = sorted(s["ocpp_version"] for s in tenant_a.get("/v1/sessions?status=COMPLETED").json["items"])
     assert versions == ["ocpp1.6", "ocpp2.0.1"]
+
+
+def test_a_huge_seqno_jump_is_reported_without_building_the_range(
+        cp201: ChargerConnection, tenant_a: Api) -> None:
+    started(cp201)
+    event(cp201, 2**40, "Updated", "2026-11-21T08:30:00Z", 6000)
+    ended(cp201, 2**40 + 2, "2026-11-21T09:00:00Z", 11000)
+    session = the_session(tenant_a)
+    assert session["status"] == "COMPLETED" and session["seq_gaps"][:2] == [1, 2]
+    assert len(session["seq_gaps"]) == 100  # reported up to a cap
+
+
+def test_a_token_presented_after_plug_in_is_checked_and_held(
+        cp201: ChargerConnection, tenant_a: Api) -> None:
+    tenant_a.post("/v1/tokens", {"uid": "BLOCKED-1", "status": "BLOCKED"})
+    event(cp201, 0, "Started", "2026-11-21T08:00:00Z", 1000, trigger="CablePluggedIn", context="Transaction.Begin",
+          evse={"id": 1, "connectorId": 1})
+    late = event(cp201, 1, "Updated", "2026-11-21T08:01:00Z", 1100, trigger="Authorized", idToken=TAG)
+    assert late["idTokenInfo"]["status"] == "Accepted"
+    assert cp201.result("Authorize", {"idToken": TAG})["idTokenInfo"]["status"] == "ConcurrentTx"
+    assert the_session(tenant_a)["authorization"] == "ACCEPTED"
+    event(cp201, 0, "Started", "2026-11-21T10:00:00Z", 1000, tx="TX-2", trigger="CablePluggedIn",
+          evse={"id": 2, "connectorId": 1})
+    blocked = event(cp201, 1, "Updated", "2026-11-21T10:01:00Z", 1100, tx="TX-2", trigger="Authorized",
+                    idToken={"idToken": "BLOCKED-1", "type": "ISO14443"})
+    assert blocked["idTokenInfo"]["status"] == "Blocked"
+    second = next(s for s in tenant_a.get("/v1/sessions").json["items"] if s["transaction_id"] == "TX-2")
+    assert second["authorization"] == "BLOCKED"
+
+
+def test_a_seqno_reused_after_a_reboot_keeps_both_events(cp201: ChargerConnection, tenant_a: Api) -> None:
+    started(cp201, wh=1000)
+    event(cp201, 1, "Updated", "2026-11-21T08:30:00Z", 6000)
+    # The charger rebooted mid-transaction and counts seqNo from 0 again.
+    event(cp201, 0, "Updated", "2026-11-21T08:40:00Z", 8000, trigger="Trigger")
+    ended(cp201, 1, "2026-11-21T09:00:00Z", 11000)
+    session = the_session(tenant_a)
+    assert (session["meter_start_wh"], session["energy_wh"]) == (1000, 10000)
+
+
+def test_an_update_without_evse_first_places_the_session_when_its_evse_arrives(
+        cp201: ChargerConnection, tenant_a: Api) -> None:
+    event(cp201, 1, "Updated", "2026-11-21T08:10:00Z", 2000)  # ahead of its Started, no evse
+    assert tenant_a.get("/v1/chargers/CP-1").json["active_sessions"] == []
+    started(cp201)
+    assert tenant_a.get("/v1/chargers/CP-1").json["active_sessions"] == [the_session(tenant_a)["id"]]
+    ended(cp201, 2, "2026-11-21T09:00:00Z", 11000)
+    assert tenant_a.get("/v1/chargers/CP-1").json["active_sessions"] == []
