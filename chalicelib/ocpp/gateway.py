@@ -240,12 +240,20 @@ class OcppGateway:
             self._refreshed.clear()
         if not ChargerStateRepository(info.tenant_id).claim_status_refresh(info.charger_id, info.connection_id):
             return
-        try:
-            command = command_service(info.tenant_id, lambda: sender).send(
-                info.charger_id, CommandIn(action="trigger", payload={"message": "StatusNotification"}))
-            logger.info("asked for statuses after a reconnect", command_id=command.id)
-        except PlatformError as refused:  # e.g. the charger went away again meanwhile
-            logger.info("could not ask for statuses after a reconnect", reason=str(refused))
+        # 1.6 asks for every connector at once; 2.0.1 only connector by connector (F06.FR.13).
+        charger = self._chargers.get(info.connection_id)
+        targets: list[dict[str, Any]] = [{}] if info.protocol == "ocpp1.6" or charger is None else [
+            {"evse_id": evse.id, "connector_id": connector.id}
+            for evse in charger.evses for connector in evse.connectors]
+        commands = command_service(info.tenant_id, lambda: sender)
+        for target in targets:
+            try:
+                command = commands.send(info.charger_id, CommandIn(
+                    action="trigger", payload={"message": "StatusNotification", **target}))
+                logger.info("asked for statuses after a reconnect", command_id=command.id)
+            except PlatformError as refused:  # e.g. the charger went away again meanwhile
+                logger.info("could not ask for statuses after a reconnect", reason=str(refused))
+                return
 
     def _answer_call(self, info: ConnectionInfo, charger: Charger, call: Call, lambda_context: Any) -> str | None:
         from chalicelib.ocpp.replays import ReplayInProgress, answer_once

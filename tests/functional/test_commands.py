@@ -84,7 +84,7 @@ VERBS_201 = [
     ("reset", {"type": "hard"}, "Reset"),
     ("unlock", {"evse_id": 1}, "UnlockConnector"),
     ("availability", {"operative": True, "evse_id": 1}, "ChangeAvailability"),
-    ("trigger", {"message": "StatusNotification"}, "TriggerMessage"),
+    ("trigger", {"message": "StatusNotification", "evse_id": 1, "connector_id": 1}, "TriggerMessage"),
     ("reserve", {"token_uid": "TAG-1", "expires_at": "2026-11-21T10:00:00Z"}, "ReserveNow"),
     ("cancel_reservation", {"reservation_id": 3}, "CancelReservation"),
     ("get_configuration", {"keys": ["OCPPCommCtrlr.HeartbeatInterval"]}, "GetVariables"),
@@ -312,3 +312,22 @@ def test_messages_only_chargers_send_cannot_be_sent_to_them(cp: ChargerConnectio
     for action in ["SignCertificate", "StartTransaction", "Heartbeat"]:
         reply = tenant_a.post("/v1/chargers/CP-1/commands", {"action": action, "payload": {}})
         assert reply.status == 400 and reply.json["error"]["field"] == "action", (action, reply.json)
+
+
+def test_a_reconnected_201_charger_is_asked_connector_by_connector(
+        sender: CapturedSender, charger_a: RegisteredCharger, cp201: ChargerConnection) -> None:
+    cp201.result("Heartbeat", {})
+    cp201.disconnect()
+    back = ChargerConnection(sender, charger_a.slug, charger_a.id, charger_a.password, protocols="ocpp2.0.1")
+    back.connect()
+    back.result("Heartbeat", {})
+    asked = [(c[2], c[3]) for c in back.platform_calls()]
+    assert asked == [("TriggerMessage", {"requestedMessage": "StatusNotification", "evse": {"id": n, "connectorId": 1}})
+                     for n in (1, 2)]
+    for call in back.platform_calls():
+        schemas.validate_request("ocpp2.0.1", "TriggerMessage", call[3])
+
+
+def test_a_201_status_trigger_must_name_its_connector(cp201: ChargerConnection, tenant_a: Api) -> None:
+    reply = send(tenant_a, "trigger", {"message": "StatusNotification"})
+    assert reply.status == 400 and reply.json["error"]["field"] == "payload.connector_id"

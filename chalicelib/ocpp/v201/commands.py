@@ -58,6 +58,10 @@ def build_call(verb: str, p: Any, charger: Charger, transaction_id: str | None, 
             payload["evse"] = _evse(p.evse_id, p.connector_id)
         return "ChangeAvailability", payload
     if isinstance(p, v.TriggerIn):
+        if p.message == "StatusNotification" and (p.evse_id is None or p.connector_id is None):
+            # OCPP 2.0.1 F06.FR.13: statuses are asked for connector by connector.
+            raise InvalidInput("a 2.0.1 StatusNotification trigger names its evse_id and connector_id",
+                               code="missing_field", field="payload.connector_id")
         payload = {"requestedMessage": p.message}
         if p.evse_id is not None:
             payload["evse"] = _evse(p.evse_id, p.connector_id)
