@@ -2,11 +2,16 @@
 each connector. Written by the OCPP handlers, shown by the REST API next to the charger's configuration."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
-CHARGER_LEVEL = "0"  # OCPP connector 0 / no EVSE: the charger as a whole
+from chalicelib.clock import parse_rfc3339, utc_now
+
+CHARGER_LEVEL = "0"
+# API Gateway's limit on a WebSocket connection's life, with a little slack for clock skew.
+MAX_CONNECTION_AGE = timedelta(hours=2, minutes=1)  # OCPP connector 0 / no EVSE: the charger as a whole
 
 
 def connector_key(evse_id: int, connector_id: int | None) -> str:
@@ -41,7 +46,13 @@ class ChargerLive(BaseModel):
 
     @property
     def is_online(self) -> bool:
-        return self.connection_id is not None
+        """Connected now. API Gateway ends every connection within 2 hours and delivers `$disconnect`
+        only on a best-effort basis, so a connection older than that is gone even if no `$disconnect`
+        said so."""
+        if self.connection_id is None or self.connected_at is None:
+            return False
+        age = utc_now() - parse_rfc3339(self.connected_at)
+        return age <= MAX_CONNECTION_AGE
 
 
 class ChargerEvent(BaseModel):

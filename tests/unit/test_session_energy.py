@@ -77,3 +77,4 @@ def test_readings_are_stored_without_ocpp_defaults() -> None:
     reading = MeterReading(timestamp=START, values=[SampledValue(value="5"), SampledValue(value="7", phase="L1")])
     assert reading.compact() == [START, [{"value": "5"}, {"value": "7", "phase": "L1"}]]
     assert MeterReading.from_compact(reading.compact()) == reading
+
