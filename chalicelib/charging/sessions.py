@@ -14,7 +14,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from chalicelib.charging.meter import RegisterReading
-from chalicelib.clock import parse_rfc3339
+from chalicelib.clock import now_rfc3339, parse_rfc3339
 
 
 class SessionStatus(StrEnum):
@@ -140,3 +140,24 @@ def settle_energy(
         anomalies.append(Anomaly.METER_STOP_BELOW_START)
         end = max(start, highest)
     return SettledEnergy(round(start), max(0, round(end - start)), anomalies)
+
+
+def close_session(
+    session: Session, *, stopped_at: str, meter_stop_wh: int | None, registers: Sequence[RegisterReading],
+    stop_reason: str | None, stop_token_uid: str | None = None, anomalies: Sequence[Anomaly] = (),
+) -> Session:
+    """The session completed at `stopped_at`, its energy settled from its start, its stop reading (None:
+    the latest register reading stands for it) and the readings in between."""
+    settled = settle_energy(
+        meter_start_wh=session.meter_start_wh or 0, started_at=session.started_at or stopped_at,
+        meter_stop_wh=meter_stop_wh, stopped_at=stopped_at, registers=registers,
+        max_power_kw=session.max_power_kw,
+    )
+    return session.model_copy(update={
+        "status": SessionStatus.COMPLETED, "stopped_at": stopped_at,
+        "meter_start_wh": settled.meter_start_wh, "energy_wh": settled.energy_wh,
+        "meter_stop_wh": meter_stop_wh if meter_stop_wh is not None else settled.meter_start_wh + settled.energy_wh,
+        "stop_reason": stop_reason, "stop_token_uid": stop_token_uid or session.stop_token_uid,
+        "anomalies": sorted({*session.anomalies, *settled.anomalies, *anomalies}),
+        "updated_at": now_rfc3339(),
+    })

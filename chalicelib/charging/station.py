@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.charging.live import CHARGER_LEVEL, ConnectorStatus, connector_key
+from chalicelib.charging.live import ConnectorStatus, connector_key
 from chalicelib.charging.meter import (
     MeterReading,
     connector_meter_key,
@@ -18,7 +18,7 @@ from chalicelib.charging.meter import (
     transaction_meter_key,
 )
 from chalicelib.charging.models import Charger, Token, TokenStatus
-from chalicelib.charging.sessions import Anomaly, Authorization, Session, SessionStatus, settle_energy
+from chalicelib.charging.sessions import Anomaly, Authorization, Session, SessionStatus, close_session
 from chalicelib.charging.transactions import TransactionEvent, TransactionSummary, fold_transaction
 from chalicelib.clock import now_rfc3339, parse_rfc3339, rfc3339, utc_now
 from chalicelib.identifiers import derived_id, new_id
@@ -156,7 +156,8 @@ class StationService:
         for _ in range(3):
             known = self._sessions.recorded_start(start_key)
             if known is not None:
-                return StartAnswer(str(known.transaction_id), known.session_id, self._verdict_of(known.authorization))
+                return StartAnswer(str(known.transaction_id), known.session_id,
+                                   TokenVerdict(Authorization(known.authorization)))
             self._close_lost_session(start.connector.key, start.timestamp)
             verdict = self.authorize(start.token_uid) if start.token_uid else TokenVerdict(Authorization.ACCEPTED)
             if concurrent and verdict.authorization == Authorization.ACCEPTED:
@@ -171,8 +172,7 @@ class StationService:
                 meter_start_wh=start.meter_start_wh, max_power_kw=self._max_power_kw(start.connector),
                 created_at=now, updated_at=now,
             )
-            holds = verdict.authorization == Authorization.ACCEPTED
-            outcome = self._sessions.start(session, start_key=start_key, holds_token=holds)
+            outcome = self._sessions.start(session, start_key=start_key, holds_token=self._holds(session))
             if outcome == StartOutcome.WRITTEN:
                 self._state.session_started(self.charger.id, start.connector.key, session.id)
                 return StartAnswer(transaction_id, session.id, verdict)
@@ -193,22 +193,15 @@ class StationService:
                 return session
             registers = [r for r in register_readings(session_readings(self._meter_values, session, until=at))
                          if rfc3339(r.at) <= at]
-            settled = settle_energy(
-                meter_start_wh=session.meter_start_wh or 0, started_at=session.started_at, meter_stop_wh=None,
-                stopped_at=None, registers=registers, max_power_kw=session.max_power_kw,
+            closed = close_session(
+                session, stopped_at=rfc3339(registers[-1].at) if registers else at, meter_stop_wh=None,
+                registers=registers, stop_reason="Other", anomalies=[Anomaly.STOP_LOST],
             )
-            closed = session.model_copy(update={
-                "status": SessionStatus.COMPLETED, "stopped_at": rfc3339(registers[-1].at) if registers else at,
-                "energy_wh": settled.energy_wh, "meter_start_wh": settled.meter_start_wh,
-                "meter_stop_wh": settled.meter_start_wh + settled.energy_wh, "stop_reason": "Other",
-                "anomalies": sorted({*session.anomalies, *settled.anomalies, Anomaly.STOP_LOST}),
-                "updated_at": now_rfc3339(),
-            })
             closed_now.append(closed)
             return closed
 
         after = self._sessions.update(previous, close)
-        if after is not None and closed_now and after.status == SessionStatus.COMPLETED:
+        if after is not None and closed_now:
             self._ended(after)
 
     def record_meter_values(self, transaction_id: str | None, connector: ConnectorRef,
@@ -237,18 +230,10 @@ class StationService:
             if not session.is_active:
                 return session  # already stopped: a replay
             readings = session_readings(self._meter_values, session, until=stop.timestamp)
-            settled = settle_energy(
-                meter_start_wh=session.meter_start_wh or 0, started_at=session.started_at or stop.timestamp,
-                meter_stop_wh=stop.meter_stop_wh, stopped_at=stop.timestamp,
-                registers=register_readings(readings), max_power_kw=session.max_power_kw,
+            return close_session(
+                session, stopped_at=stop.timestamp, meter_stop_wh=stop.meter_stop_wh,
+                registers=register_readings(readings), stop_reason=stop.reason, stop_token_uid=stop.token_uid,
             )
-            return session.model_copy(update={
-                "status": SessionStatus.COMPLETED, "stopped_at": stop.timestamp,
-                "meter_stop_wh": stop.meter_stop_wh, "energy_wh": settled.energy_wh,
-                "meter_start_wh": settled.meter_start_wh, "stop_reason": stop.reason,
-                "stop_token_uid": stop.token_uid, "anomalies": [*session.anomalies, *settled.anomalies],
-                "updated_at": now_rfc3339(),
-            })
 
         closed = self._sessions.update(session_id, close)
         if closed is not None:
@@ -353,17 +338,11 @@ class StationService:
         if summary.evse_id:
             fields["evse_id"] = summary.evse_id
             fields["connector_id"] = summary.connector_id or 1
-        if summary.is_ended:
-            settled = settle_energy(
-                meter_start_wh=summary.meter_start_wh, started_at=summary.started_at,
-                meter_stop_wh=summary.meter_stop_wh, stopped_at=summary.stopped_at,
-                registers=summary.registers, max_power_kw=session.max_power_kw,
-            )
-            fields.update(status=SessionStatus.COMPLETED, stopped_at=summary.stopped_at,
-                          meter_stop_wh=summary.meter_stop_wh, meter_start_wh=settled.meter_start_wh,
-                          energy_wh=settled.energy_wh, stop_reason=summary.stopped_reason,
-                          anomalies=sorted(set(session.anomalies) | set(settled.anomalies)))
-        return session.model_copy(update=fields)
+        folded = session.model_copy(update=fields)
+        if summary.is_ended and summary.stopped_at is not None:
+            return close_session(folded, stopped_at=summary.stopped_at, meter_stop_wh=summary.meter_stop_wh,
+                                 registers=summary.registers, stop_reason=summary.stopped_reason)
+        return folded
 
     def _holds(self, session: Session) -> bool:
         return session.is_active and session.authorization == Authorization.ACCEPTED and bool(session.token_uid)
@@ -392,12 +371,6 @@ class StationService:
                      # would otherwise share one transaction's readings.
                      "transaction_data": [r.compact() for r in stop.readings]})
 
-    def _verdict_of(self, authorization: str) -> TokenVerdict:
-        try:
-            return TokenVerdict(Authorization(authorization))
-        except ValueError:
-            return TokenVerdict(Authorization.ACCEPTED)
-
     def _max_power_kw(self, connector: ConnectorRef) -> float | None:
         for evse in self.charger.evses:
             if evse.id == connector.evse_id:
@@ -409,18 +382,6 @@ class StationService:
     def _event(self, action: str, timestamp: str, message_id: str, data: dict[str, Any]) -> None:
         self._events.add(self.charger.id, action, timestamp, message_id, data, received_at=now_rfc3339())
 
-
-__all__ = [
-    "CHARGER_LEVEL",
-    "ConnectorRef",
-    "StartAnswer",
-    "StationService",
-    "TokenVerdict",
-    "TransactionStart",
-    "TransactionStop",
-    "session_readings",
-    "token_verdict",
-]
 
 
 def session_readings(meter_values: MeterValueRepository, session: Session, until: str) -> list[MeterReading]:
