@@ -389,6 +389,8 @@ def session_readings(meter_values: MeterValueRepository, session: Session, until
     one while it was charging (clock-aligned samples often come so)."""
     readings = meter_values.readings(transaction_meter_key(session.charger_id, session.transaction_id))
     if session.started_at is not None and session.evse_id:
-        connector = connector_meter_key(session.charger_id, connector_key(session.evse_id, session.connector_id))
-        readings += meter_values.readings_between(connector, session.started_at, until)
+        # 1.6 MeterValues name a connector; 2.0.1 ones only the EVSE.
+        for where in (connector_key(session.evse_id, session.connector_id), connector_key(session.evse_id, None)):
+            readings += meter_values.readings_between(
+                connector_meter_key(session.charger_id, where), session.started_at, until)
     return dedupe_readings(readings)

@@ -178,6 +178,8 @@ class OcppGateway:
             return
         current = ChargerStateRepository(info.tenant_id).disconnected(info.charger_id, connection_id, now_rfc3339())
         self._connections.forget(connection_id)
+        self._chargers.pop(connection_id, None)
+        self._refreshed.discard(connection_id)
         logger.info("ocpp disconnected", tenant_id=info.tenant_id, charger_id=info.charger_id,
                     connection_id=connection_id, was_current=current)
 

@@ -261,3 +261,12 @@ def test_an_update_without_evse_first_places_the_session_when_its_evse_arrives(
     assert tenant_a.get("/v1/chargers/CP-1").json["active_sessions"] == [the_session(tenant_a)["id"]]
     ended(cp201, 2, "2026-11-21T09:00:00Z", 11000)
     assert tenant_a.get("/v1/chargers/CP-1").json["active_sessions"] == []
+
+
+def test_201_meter_values_of_the_evse_join_its_session(cp201: ChargerConnection, tenant_a: Api) -> None:
+    started(cp201, wh=1000)
+    cp201.result("MeterValues", {"evseId": 1, "meterValue": [{"timestamp": "2026-11-21T08:30:00Z",
+                                                             "sampledValue": [{"value": 6000}]}]})
+    cp201.result("MeterValues", {"evseId": 2, "meterValue": [{"timestamp": "2026-11-21T08:30:00Z",
+                                                             "sampledValue": [{"value": 99999}]}]})
+    assert the_session(tenant_a)["energy_wh"] == 5000

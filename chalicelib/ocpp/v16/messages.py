@@ -6,21 +6,18 @@ the charger's connectors in the order it was registered with (EVSE by EVSE).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from chalicelib.charging.live import ConnectorStatus
 from chalicelib.charging.meter import MeterReading, SampledValue
 from chalicelib.charging.models import Charger
 from chalicelib.charging.sessions import Authorization
-from chalicelib.charging.station import ConnectorRef, StationService, TokenVerdict, TransactionStart, TransactionStop
-from chalicelib.clock import charger_time, now_rfc3339
+from chalicelib.charging.station import ConnectorRef, TokenVerdict, TransactionStart, TransactionStop
+from chalicelib.clock import now_rfc3339
 from chalicelib.ocpp.frames import CallRejected, Rpc
+from chalicelib.ocpp.messages import HEARTBEAT_INTERVAL_S, ChargerMessages, time_field
 
 PROTOCOL = "ocpp1.6"
-# At most 300 s: API Gateway closes a connection idle for 10 minutes, and a missed heartbeat must not
-# be enough for that.
-HEARTBEAT_INTERVAL_S = 300
 
 _STATUS = {
     Authorization.ACCEPTED: "Accepted", Authorization.BLOCKED: "Blocked", Authorization.EXPIRED: "Expired",
@@ -44,14 +41,6 @@ _RECORDED = frozenset({"DataTransfer", "DiagnosticsStatusNotification", "Firmwar
 
 def is_replay_recorded(action: str, payload: dict[str, Any]) -> bool:
     return action in _RECORDED or (action == "StatusNotification" and "timestamp" not in payload)
-
-
-def time_field(payload: dict[str, Any], name: str) -> str:
-    try:
-        return charger_time(str(payload[name]))
-    except ValueError:
-        raise CallRejected(Rpc.PROPERTY_CONSTRAINT_VIOLATION, f"{name} is not a date-time",
-                           {"field": name}) from None
 
 
 def connector_ref(charger: Charger, connector_id: int, *, whole_charger: bool = True) -> ConnectorRef:
@@ -91,24 +80,13 @@ def meter_readings(meter_values: list[dict[str, Any]], field: str) -> list[Meter
     return readings
 
 
-class V16Messages:
-    """One method per charger-to-platform action of OCPP 1.6 (core, firmware and security extensions)."""
-
-    def __init__(self, station: StationService, message_id: str) -> None:
-        self.station = station
-        self.message_id = message_id
-
-    def handler(self, action: str) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
-        method = getattr(self, f"on_{action}", None)
-        return method if callable(method) else None
+class V16Messages(ChargerMessages):
+    """OCPP 1.6's charger-to-platform actions (core, firmware and security extensions) beyond the shared ones."""
 
     def on_BootNotification(self, p: dict[str, Any]) -> dict[str, Any]:
         self.station.boot({ours: str(p[theirs]) for theirs, ours in _BOOT_FIELDS.items() if theirs in p},
                           self.message_id)
         return {"status": "Accepted", "currentTime": now_rfc3339(), "interval": HEARTBEAT_INTERVAL_S}
-
-    def on_Heartbeat(self, p: dict[str, Any]) -> dict[str, Any]:
-        return {"currentTime": now_rfc3339()}
 
     def on_StatusNotification(self, p: dict[str, Any]) -> dict[str, Any]:
         connector = connector_ref(self.station.charger, p["connectorId"])
@@ -148,26 +126,8 @@ class V16Messages:
         ), self.message_id)
         return {} if verdict is None else {"idTagInfo": id_tag_info(verdict)}
 
-    def on_DataTransfer(self, p: dict[str, Any]) -> dict[str, Any]:
-        # Kept for the operator to read; no vendor extension acts on it, which 1.6 answers like this.
-        self.station.record("DataTransfer", dict(p), self.message_id)
-        return {"status": "UnknownVendorId"}
-
     def on_DiagnosticsStatusNotification(self, p: dict[str, Any]) -> dict[str, Any]:
         self.station.report_progress("DiagnosticsStatusNotification", p["status"], self.message_id)
-        return {}
-
-    def on_FirmwareStatusNotification(self, p: dict[str, Any]) -> dict[str, Any]:
-        self.station.report_progress("FirmwareStatusNotification", p["status"], self.message_id)
-        return {}
-
-    # Security extension (OCPP 1.6 security whitepaper) messages a charger may send.
-    def on_SecurityEventNotification(self, p: dict[str, Any]) -> dict[str, Any]:
-        self.station.record("SecurityEventNotification", dict(p), self.message_id, time_field(p, "timestamp"))
-        return {}
-
-    def on_LogStatusNotification(self, p: dict[str, Any]) -> dict[str, Any]:
-        self.station.report_progress("LogStatusNotification", p["status"], self.message_id)
         return {}
 
     def on_SignedFirmwareStatusNotification(self, p: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,6 @@ transaction id; they land in the same sessions as 1.6 transactions.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from chalicelib.charging.live import ConnectorStatus
@@ -16,7 +15,7 @@ from chalicelib.charging.station import ConnectorRef, StationService, TokenVerdi
 from chalicelib.charging.transactions import EventType, TransactionEvent
 from chalicelib.clock import now_rfc3339
 from chalicelib.ocpp.frames import CallRejected, Rpc
-from chalicelib.ocpp.v16.messages import HEARTBEAT_INTERVAL_S, time_field
+from chalicelib.ocpp.messages import HEARTBEAT_INTERVAL_S, ChargerMessages, Handler, time_field
 
 PROTOCOL = "ocpp2.0.1"
 _STATUS = {
@@ -68,19 +67,17 @@ def meter_readings(meter_values: list[dict[str, Any]], field: str) -> list[Meter
     return readings
 
 
-class V201Messages:
-    """One method per charger-to-platform action of OCPP 2.0.1."""
+class V201Messages(ChargerMessages):
+    """OCPP 2.0.1's charger-to-platform actions beyond the shared ones."""
 
     def __init__(self, station: StationService, message_id: str, known_transactions: set[str]) -> None:
-        self.station = station
-        self.message_id = message_id
+        super().__init__(station, message_id)
         self._known = known_transactions  # transactions whose session this container has seen
 
-    def handler(self, action: str) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    def handler(self, action: str) -> Handler | None:
         if action in KEPT_REPORTS:
             return lambda p: self._keep(action, p)
-        method = getattr(self, f"on_{action}", None)
-        return method if callable(method) else None
+        return super().handler(action)
 
     def _keep(self, action: str, p: dict[str, Any]) -> dict[str, Any]:
         stamp = next((name for name in ("generatedAt", "timestamp") if name in p), None)
@@ -98,9 +95,6 @@ class V201Messages:
                 boot[theirs] = station["modem"][theirs]
         self.station.boot(boot, self.message_id)
         return {"currentTime": now_rfc3339(), "interval": HEARTBEAT_INTERVAL_S, "status": "Accepted"}
-
-    def on_Heartbeat(self, p: dict[str, Any]) -> dict[str, Any]:
-        return {"currentTime": now_rfc3339()}
 
     def on_StatusNotification(self, p: dict[str, Any]) -> dict[str, Any]:
         known = {(e.id, c.id) for e in self.station.charger.evses for c in e.connectors}
@@ -143,20 +137,3 @@ class V201Messages:
         self.station.record_meter_values(None, connector, meter_readings(p["meterValue"], "meterValue"),
                                          self.message_id)
         return {}
-
-    def on_DataTransfer(self, p: dict[str, Any]) -> dict[str, Any]:
-        self.station.record("DataTransfer", dict(p), self.message_id)
-        return {"status": "UnknownVendorId"}
-
-    def on_FirmwareStatusNotification(self, p: dict[str, Any]) -> dict[str, Any]:
-        self.station.report_progress("FirmwareStatusNotification", p["status"], self.message_id)
-        return {}
-
-    def on_LogStatusNotification(self, p: dict[str, Any]) -> dict[str, Any]:
-        self.station.report_progress("LogStatusNotification", p["status"], self.message_id)
-        return {}
-
-    def on_SecurityEventNotification(self, p: dict[str, Any]) -> dict[str, Any]:
-        self.station.record("SecurityEventNotification", dict(p), self.message_id, time_field(p, "timestamp"))
-        return {}
-
