@@ -22,15 +22,19 @@ from chalicelib.rest.views import (
     charger_event_view,
     charger_view,
     command_view,
+    party_view,
     session_detail_view,
     session_view,
     site_view,
+    tariff_view,
     tenant_view,
     token_view,
 )
 from chalicelib.sites.models import SiteIn, SitePatch
 from chalicelib.store.sessions import SessionFilter
-from chalicelib.tenancy.models import ApiKeyIn, SignupIn
+from chalicelib.payments.parties import CPO_PARTY_ID, PartyIn
+from chalicelib.tariffs.models import TariffIn, TariffPatch
+from chalicelib.tenancy.models import ApiKeyIn, SignupIn, TenantPatch
 from chalicelib.validation import InputModel
 
 app = Chalice(app_name="evcharge")
@@ -105,6 +109,26 @@ def get_tenant() -> Response:
     return json_reply(tenant_view(tenant))
 
 
+@route("/v1/tenant", methods=["PATCH"])
+def update_tenant() -> Response:
+    ctx = tenant_context(request(), admin_only=True)
+    from chalicelib.tenancy.profile import update_profile
+
+    return json_reply(tenant_view(update_profile(services.tenant_profiles(ctx), body(request(), TenantPatch))))
+
+
+@route("/v1/tenant/onboarding-link", methods=["POST"])
+def tenant_onboarding_link() -> Response:
+    """The tenant's own payout account (the CPO party), opened on first use."""
+    ctx = tenant_context(request(), admin_only=True)
+    tenant = services.tenant_profiles(ctx).profile()
+    if tenant is None:
+        raise NotFound.of("tenant", ctx.tenant_id)
+    url = services.party_service(ctx.tenant_id).cpo_onboarding_link(
+        name=tenant.name, email=tenant.email, country=tenant.country)
+    return created({"party_id": CPO_PARTY_ID, "url": url})
+
+
 @route("/v1/api-keys", methods=["POST"])
 def create_api_key() -> Response:
     ctx = tenant_context(request(), admin_only=True)
@@ -159,6 +183,70 @@ def delete_site(site_id: str) -> Response:
     ctx = tenant_context(request())
     services.site_service(ctx).delete(path_id(site_id))
     return no_content()
+
+
+# -- tariffs and payout parties ---------------------------------------------------------------------
+
+@route("/v1/tariffs", methods=["POST"])
+def create_tariff() -> Response:
+    ctx = tenant_context(request())
+    return created(tariff_view(services.tariff_service(ctx).create(body(request(), TariffIn))))
+
+
+@route("/v1/tariffs", methods=["GET"])
+def list_tariffs() -> Response:
+    ctx = tenant_context(request())
+    q = query(request(), ListQuery)
+    return page_reply(services.tariff_service(ctx).list(q.limit, q.next), tariff_view)
+
+
+@route("/v1/tariffs/{tariff_id}", methods=["GET"])
+def get_tariff(tariff_id: str) -> Response:
+    ctx = tenant_context(request())
+    return json_reply(tariff_view(services.tariff_service(ctx).get(path_id(tariff_id))))
+
+
+@route("/v1/tariffs/{tariff_id}", methods=["PATCH"])
+def update_tariff(tariff_id: str) -> Response:
+    ctx = tenant_context(request())
+    patch = body(request(), TariffPatch)
+    return json_reply(tariff_view(services.tariff_service(ctx).update(path_id(tariff_id), patch)))
+
+
+@route("/v1/tariffs/{tariff_id}", methods=["DELETE"])
+def delete_tariff(tariff_id: str) -> Response:
+    ctx = tenant_context(request())
+    services.tariff_service(ctx).delete(path_id(tariff_id))
+    return no_content()
+
+
+@route("/v1/parties", methods=["POST"])
+def create_party() -> Response:
+    ctx = tenant_context(request(), admin_only=True)
+    tenant = services.tenant_profiles(ctx).profile()
+    country = tenant.country if tenant is not None else "NL"
+    party = services.party_service(ctx.tenant_id).create(body(request(), PartyIn), tenant_country=country)
+    return created(party_view(party))
+
+
+@route("/v1/parties", methods=["GET"])
+def list_parties() -> Response:
+    ctx = tenant_context(request())
+    q = query(request(), ListQuery)
+    return page_reply(services.party_service(ctx.tenant_id).list(q.limit, q.next), party_view)
+
+
+@route("/v1/parties/{party_id}", methods=["GET"])
+def get_party(party_id: str) -> Response:
+    ctx = tenant_context(request())
+    return json_reply(party_view(services.party_service(ctx.tenant_id).get(path_id(party_id))))
+
+
+@route("/v1/parties/{party_id}/onboarding-link", methods=["POST"])
+def party_onboarding_link(party_id: str) -> Response:
+    ctx = tenant_context(request(), admin_only=True)
+    pid = path_id(party_id)
+    return created({"party_id": pid, "url": services.party_service(ctx.tenant_id).onboarding_link(pid)})
 
 
 # -- chargers ---------------------------------------------------------------------------------------

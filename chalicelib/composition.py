@@ -14,11 +14,18 @@ from typing import TYPE_CHECKING
 from chalicelib.settings import settings
 
 if TYPE_CHECKING:
+    from chalicelib.billing.hooks import BillingHooks
     from chalicelib.charging.chargers import ChargerService
+    from chalicelib.charging.models import Charger
     from chalicelib.charging.session_reports import SessionReports
     from chalicelib.charging.tokens import TokenService
     from chalicelib.ocpp.commands import CommandService
     from chalicelib.ocpp.gateway import OcppGateway, Sender
+    from chalicelib.payments.checkout import CheckoutService
+    from chalicelib.payments.gateway import PaymentGateway
+    from chalicelib.payments.parties import PartyService
+    from chalicelib.tariffs.service import TariffLookup, TariffService
+    from chalicelib.workflows.starter import WorkflowStarter
     from chalicelib.sites.service import SiteService
     from chalicelib.store.charger_events import ChargerEventRepository
     from chalicelib.store.directory import TenantDirectory, TenantProfileRepository
@@ -55,9 +62,11 @@ def api_key_service(ctx: TenantContext) -> ApiKeyService:
 
 def site_service(ctx: TenantContext) -> SiteService:
     from chalicelib.sites.service import SiteService
+    from chalicelib.store.parties import PartyRepository
     from chalicelib.store.sites import SiteRepository
 
-    return SiteService(SiteRepository(ctx.tenant_id))
+    return SiteService(SiteRepository(ctx.tenant_id), PartyRepository(ctx.tenant_id),
+                       platform_fee_bps=settings().platform_fee_bps)
 
 
 def charger_service(ctx: TenantContext) -> ChargerService:
@@ -124,3 +133,70 @@ def ocpp_gateway() -> OcppGateway:
     from chalicelib.store.connections import ConnectionRegistry
 
     return OcppGateway(directory(), ConnectionRegistry())
+
+
+# -- tariffs, payments and billing ------------------------------------------------------------------
+
+def tariff_service(ctx: TenantContext) -> TariffService:
+    from chalicelib.store.tariffs import TariffRepository
+    from chalicelib.tariffs.service import TariffService
+
+    return TariffService(TariffRepository(ctx.tenant_id))
+
+
+def tariff_lookup(tenant_id: str) -> TariffLookup:
+    from chalicelib.store.directory import TenantProfileRepository
+    from chalicelib.store.sites import SiteRepository
+    from chalicelib.store.tariffs import TariffRepository
+    from chalicelib.tariffs.service import TariffLookup
+
+    return TariffLookup(TariffRepository(tenant_id), SiteRepository(tenant_id), TenantProfileRepository(tenant_id))
+
+
+@lru_cache(maxsize=1)
+def payment_gateway() -> PaymentGateway:
+    """Stripe with the configured key; without one, the local runtime's sandbox (STRIPE_API_BASE)."""
+    from chalicelib.payments.stripe_gateway import StripePayments
+
+    config = settings()
+    if config.stripe_secret_key is None:
+        raise RuntimeError("STRIPE_SECRET_KEY is not set: payments cannot be taken")
+    return StripePayments(config.stripe_secret_key, config.stripe_webhook_secret, api_base=config.stripe_api_base)
+
+
+def party_service(tenant_id: str) -> PartyService:
+    from chalicelib.payments.parties import PartyService
+    from chalicelib.store.parties import PartyRepository, PayoutAccountDirectory
+
+    return PartyService(tenant_id, PartyRepository(tenant_id), PayoutAccountDirectory(), payment_gateway,
+                        public_base_url=settings().public_base_url)
+
+
+def checkout_service(tenant_id: str) -> CheckoutService:
+    from chalicelib.payments.checkout import CheckoutService
+    from chalicelib.store.charger_state import ChargerStateRepository
+    from chalicelib.store.chargers import ChargerRepository
+    from chalicelib.store.payments import PaymentRepository
+    from chalicelib.store.tokens import TokenRepository
+
+    return CheckoutService(
+        tenant_id, payments=PaymentRepository(tenant_id), chargers=ChargerRepository(tenant_id),
+        states=ChargerStateRepository(tenant_id), tokens=TokenRepository(tenant_id),
+        tariffs=tariff_lookup(tenant_id), gateway=payment_gateway,
+        commands=lambda: command_service(tenant_id, rest_sender), public_base_url=settings().public_base_url,
+    )
+
+
+def billing_hooks(tenant_id: str, charger: Charger) -> BillingHooks:
+    from chalicelib.billing.hooks import BillingHooks
+    from chalicelib.store.payments import PaymentRepository
+
+    return BillingHooks(tenant_id, charger, tariffs=tariff_lookup(tenant_id), payments=PaymentRepository(tenant_id),
+                        checkout=lambda: checkout_service(tenant_id), workflows=workflow_starter)
+
+
+@lru_cache(maxsize=1)
+def workflow_starter() -> WorkflowStarter:
+    from chalicelib.workflows.starter import WorkflowStarter
+
+    return WorkflowStarter()

@@ -21,6 +21,11 @@ class Settings:
     # which derive it from the event; the local runtime points it at the local gateway.
     ws_management_url: str | None
     idempotency_table_name: str
+    # Stripe: with no secret key the local runtime's sandbox stands in (stripe_api_base points at it).
+    stripe_secret_key: str | None
+    stripe_webhook_secret: str
+    stripe_api_base: str | None
+    platform_fee_bps: int  # the platform operator's fee on every captured payment, in basis points
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -32,6 +37,10 @@ class Settings:
             public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             ws_management_url=(os.environ.get("WS_MANAGEMENT_URL") or "").rstrip("/") or None,
             idempotency_table_name=os.environ.get("IDEMPOTENCY_TABLE_NAME", "evcharge-idempotency"),
+            stripe_secret_key=os.environ.get("STRIPE_SECRET_KEY") or None,
+            stripe_webhook_secret=os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+            stripe_api_base=(os.environ.get("STRIPE_API_BASE") or "").rstrip("/") or None,
+            platform_fee_bps=int(os.environ.get("PLATFORM_FEE_BPS", "500")),
         )
 
 

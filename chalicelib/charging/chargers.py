@@ -42,7 +42,7 @@ class ChargerService:
         now = now_rfc3339()
         charger = Charger(
             id=request.id, site_id=request.site_id, name=request.name, ocpp_version=request.ocpp_version,
-            evses=number_evses(request.evses), password_hash=hash_password(password),
+            evses=number_evses(request.evses), tariff_id=request.tariff_id, password_hash=hash_password(password),
             created_at=now, updated_at=now, password_rotated_at=now,
         )
         try:
@@ -50,8 +50,8 @@ class ChargerService:
         except AlreadyExists:
             raise Conflict(f"a charger with id {request.id!r} already exists", code="duplicate_charger",
                            field="id") from None
-        except MissingReference:
-            raise _unknown_site(request.site_id) from None
+        except MissingReference as missing:
+            raise unknown_reference(missing) from None
         return charger, password
 
     def list(self, limit: int, cursor: str | None, site_id: str | None = None) -> Page[Charger]:
@@ -83,8 +83,8 @@ class ChargerService:
 
         try:
             updated = self._chargers.update(charger_id, apply)  # checks the new site in the same write
-        except MissingReference:
-            raise _unknown_site(changes["site_id"]) from None
+        except MissingReference as missing:
+            raise unknown_reference(missing) from None
         if updated is None:
             raise NotFound.of("charger", charger_id)
         return updated
@@ -116,5 +116,11 @@ class ChargerService:
             self._disconnect(connection)
 
 
-def _unknown_site(site_id: str) -> Unprocessable:
-    return Unprocessable(f"site {site_id!r} does not exist", code="unknown_site", field="site_id")
+_REFERENCE_FIELDS = {"SITE": "site_id", "TARIFF": "tariff_id", "PARTY": "revenue_split"}
+
+
+def unknown_reference(missing: MissingReference) -> Unprocessable:
+    """A referenced item of the tenant (site, tariff, party) that does not exist."""
+    what = missing.kind.lower()
+    return Unprocessable(f"{what} {missing.item_id!r} does not exist", code=f"unknown_{what}",
+                         field=_REFERENCE_FIELDS.get(missing.kind, what))

@@ -113,6 +113,7 @@ class ChargerIn(InputModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     ocpp_version: OcppVersion | None = None  # pin the protocol; None accepts what the charger offers
     evses: list[EvseIn] = Field(min_length=1, max_length=32)
+    tariff_id: str | None = Field(default=None, min_length=1, max_length=64)  # else the site's, else the tenant's
 
 
 class ChargerPatch(InputModel):
@@ -120,6 +121,7 @@ class ChargerPatch(InputModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     ocpp_version: OcppVersion | None = None
     evses: list[EvseIn] | None = Field(default=None, min_length=1, max_length=32)
+    tariff_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class Connector(BaseModel):
@@ -141,6 +143,7 @@ class Charger(BaseModel):
     name: str | None = None
     ocpp_version: OcppVersion | None = None
     evses: list[Evse]
+    tariff_id: str | None = None
     password_hash: str
     created_at: str
     updated_at: str

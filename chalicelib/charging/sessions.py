@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -23,6 +24,13 @@ class SessionStatus(StrEnum):
     ACTIVE = "ACTIVE"
     COMPLETED = "COMPLETED"
     INVALID = "INVALID"  # kept for review, never billed (e.g. a stop for a transaction never started)
+
+
+class BillingStatus(StrEnum):
+    PENDING = "pending"  # the billing workflow runs
+    BILLED = "billed"  # CDR written, payment collected or receivable recorded, revenue split
+    FAILED = "failed"  # the workflow gave up; an alert is recorded
+    NOT_BILLED = "not_billed"  # no tariff applied when it started
 
 
 class Authorization(StrEnum):
@@ -73,6 +81,15 @@ class Session(BaseModel):
     offline: bool = False  # some events were queued while the charger was offline
     seq_gaps: list[int] = []  # TransactionEvent seqNos never received
     event_count: int = 0
+    # Billing: the OCPI tariff in force when the session started (frozen: a later change of the
+    # tariff does not reach it), the driver's payment, and once priced, its cost in minor units.
+    tariff: dict[str, Any] | None = None
+    payment_id: str | None = None
+    hold_amount: int | None = None
+    billing: BillingStatus | None = None
+    cost: dict[str, int] | None = None  # {"excl_vat", "incl_vat"}
+    currency: str | None = None
+    cdr_id: str | None = None
     created_at: str
     updated_at: str
 

@@ -95,13 +95,33 @@ def token_verdict(token: Token | None, now: datetime, charging_session: str | No
     return TokenVerdict(Authorization.ACCEPTED, token.expires_at, token.group_id)
 
 
+class SessionHooks:
+    """What else happens when a session opens and ends (pricing, payment, billing). This base does
+    nothing: the charging domain works without billing; composition passes the billing hooks."""
+
+    def opening(self, session: Session) -> Session:
+        """Before the session is first written: it may take more fields (its frozen tariff)."""
+        return session
+
+    def opened(self, session: Session) -> None:
+        """After the session was written."""
+
+    def ended(self, session: Session) -> None:
+        """Once, when the session closed."""
+
+    def metered(self, transaction_id: str) -> None:
+        """The transaction got new readings."""
+
+
 class StationService:
     """Applies one charger's reports. Built per frame from cached parts; holds no state of its own."""
 
     def __init__(
         self, charger: Charger, protocol: str, *, state: ChargerStateRepository, sessions: SessionRepository,
         tokens: TokenRepository, meter_values: MeterValueRepository, events: ChargerEventRepository,
+        hooks: SessionHooks | None = None,
     ) -> None:
+        self._hooks = hooks or SessionHooks()
         self.charger = charger
         self.protocol = protocol
         self._state = state
@@ -172,9 +192,11 @@ class StationService:
                 meter_start_wh=start.meter_start_wh, max_power_kw=self._max_power_kw(start.connector),
                 created_at=now, updated_at=now,
             )
+            session = self._hooks.opening(session)
             outcome = self._sessions.start(session, start_key=start_key, holds_token=self._holds(session))
             if outcome == StartOutcome.WRITTEN:
                 self._state.session_started(self.charger.id, start.connector.key, session.id)
+                self._hooks.opened(session)
                 return StartAnswer(transaction_id, session.id, verdict)
             concurrent = outcome == StartOutcome.TOKEN_TAKEN  # then the next round answers ConcurrentTx
         raise RuntimeError("could not record the start")  # unreachable unless the start record vanished
@@ -261,7 +283,7 @@ class StationService:
         for _ in range(3):
             session_id = self._sessions.session_of(self.charger.id, transaction_id)
             if session_id is None:
-                session = self._session_from(summary, transaction_id)
+                session = self._hooks.opening(self._session_from(summary, transaction_id))
                 placed = session.is_active and session.evse_id > 0  # an event without `evse` does not place it
                 if placed:
                     self._close_lost_session(connector_key(session.evse_id, session.connector_id), summary.started_at)
@@ -273,6 +295,9 @@ class StationService:
                     if placed:
                         key_of = connector_key(session.evse_id, session.connector_id)
                         self._state.session_started(self.charger.id, key_of, session.id)
+                    self._hooks.opened(session)
+                    if not session.is_active:  # started and ended in one fold (an offline replay)
+                        self._hooks.ended(session)
                     return session.id
                 continue  # another event of the transaction made the session meanwhile
             self._refold(session_id, summary)
@@ -351,6 +376,7 @@ class StationService:
         if session.token_uid:
             self._sessions.release_token(session.token_uid, session.id)
         self._state.session_ended(self.charger.id, connector_key(session.evse_id, session.connector_id), session.id)
+        self._hooks.ended(session)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _keep_unmatched_stop(self, stop: TransactionStop) -> None:

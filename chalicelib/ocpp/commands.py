@@ -77,14 +77,17 @@ class CommandService:
         self._sender = sender
 
     # -- sending -----------------------------------------------------------------------------------
-    def send(self, charger_id: str, request: verbs.CommandIn) -> Command:
+    def send(self, charger_id: str, request: verbs.CommandIn, *, context: dict[str, Any] | None = None) -> Command:
+        """Send a verb or raw action; `context` is kept with the command (e.g. the payment a remote
+        start is for, which its answer then reaches)."""
         charger = self._chargers.get(charger_id)
         if charger is None:
             raise NotFound.of("charger", charger_id)
         live = self._states.get(charger_id)
         if not live.is_online or live.protocol is None or live.connection_id is None:
             raise Conflict(f"charger {charger_id} is offline", code="charger_offline")
-        ocpp_action, payload, context = self._call_for(charger, live.protocol, request)
+        ocpp_action, payload, call_context = self._call_for(charger, live.protocol, request)
+        context = {**call_context, **(context or {})}
         try:
             schemas.validate_request(live.protocol, ocpp_action, payload)
         except CallRejected as bad:

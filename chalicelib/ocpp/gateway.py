@@ -229,6 +229,12 @@ class OcppGateway:
             settled = commands.settle_answer(info.charger_id, frame.message_id, payload=frame.payload)
         logger.info("charger answered", message_id=frame.message_id, command_status=settled and settled.status,
                     matched=settled is not None)
+        if settled is not None and "payment_id" in settled.context and not settled.is_pending:
+            from chalicelib.charging.commands import CommandStatus
+            from chalicelib.composition import checkout_service
+
+            checkout_service(info.tenant_id).start_answered(
+                settled.context["payment_id"], accepted=settled.status == CommandStatus.ACCEPTED)
         return None
 
     def _ask_for_statuses(self, info: ConnectionInfo, sender: Sender) -> None:
@@ -338,9 +344,11 @@ class OcppGateway:
             self._last_seen[key] = now
 
     def _station(self, info: ConnectionInfo, charger: Charger) -> StationService:
+        from chalicelib.composition import billing_hooks
+
         tenant = info.tenant_id
         return StationService(
             charger, info.protocol, state=ChargerStateRepository(tenant), sessions=SessionRepository(tenant),
             tokens=TokenRepository(tenant), meter_values=MeterValueRepository(tenant),
-            events=ChargerEventRepository(tenant),
+            events=ChargerEventRepository(tenant), hooks=billing_hooks(tenant, charger),
         )

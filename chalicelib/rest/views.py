@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.charging.chargers import ChargerService
 from chalicelib.charging.commands import Command
@@ -12,6 +12,10 @@ from chalicelib.charging.session_reports import SessionDetail
 from chalicelib.charging.sessions import Session
 from chalicelib.sites.models import Site
 from chalicelib.tenancy.models import ApiKey, Tenant
+
+if TYPE_CHECKING:
+    from chalicelib.payments.parties import Party
+    from chalicelib.tariffs.models import Tariff
 
 
 def tenant_view(tenant: Tenant) -> dict[str, Any]:
@@ -77,3 +81,11 @@ def token_view(token: Token) -> dict[str, Any]:
 
 def command_view(command: Command) -> dict[str, Any]:
     return command.model_dump(mode="json", exclude={"connection_id", "context"})
+
+
+def tariff_view(tariff: Tariff) -> dict[str, Any]:
+    return tariff.model_dump(mode="json", exclude_none=True)
+
+
+def party_view(party: Party) -> dict[str, Any]:
+    return party.model_dump(mode="json")

@@ -21,6 +21,16 @@ class SiteOwner(InputModel):
     email: EmailAddress | None = None
 
 
+class RevenueShare(InputModel):
+    """A payout party's share of the site's revenue, in basis points of what the driver paid."""
+
+    party_id: str = Field(min_length=1, max_length=64)
+    share_bps: int = Field(ge=1, le=10_000)
+
+
+RevenueSplit = Annotated[list[RevenueShare], Field(max_length=10)]
+
+
 class SiteFields(InputModel):
     name: str = Field(min_length=1, max_length=100)
     address: str = Field(min_length=1, max_length=200)
@@ -33,6 +43,9 @@ class SiteFields(InputModel):
     # Grid connection capacity shared by the site's chargers; load management allocates within it.
     max_power_kw: GridKw | None = None
     owner: SiteOwner | None = None
+    tariff_id: str | None = Field(default=None, min_length=1, max_length=64)
+    # OWNER and EMSP parties' shares; the CPO (the tenant) takes the rest after the platform fee.
+    revenue_split: RevenueSplit | None = None
 
 
 class SiteIn(SiteFields):
@@ -52,6 +65,8 @@ class SitePatch(InputModel):
     time_zone: TimeZoneName | None = None
     max_power_kw: GridKw | None = None
     owner: SiteOwner | None = None
+    tariff_id: str | None = Field(default=None, min_length=1, max_length=64)
+    revenue_split: RevenueSplit | None = None
 
 
 class Site(SiteFields):

@@ -15,7 +15,12 @@ class ChargerRepository(TenantScopedRepository[Charger]):
         return is_charge_point_id(item_id)
 
     def references(self, entity: Charger) -> list[Reference]:
-        return [Reference(SiteRepository(self.tenant_id), entity.site_id)]
+        refs = [Reference(SiteRepository(self.tenant_id), entity.site_id)]
+        if entity.tariff_id:
+            from chalicelib.store.tariffs import TariffRepository
+
+            refs.append(Reference(TariffRepository(self.tenant_id), entity.tariff_id))
+        return refs
 
     def _site_partition(self, site_id: str) -> str:
         return f"{self.partition('SITECHARGERS')}#{site_id}"

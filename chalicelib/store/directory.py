@@ -11,7 +11,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.identifiers import id_pattern
-from chalicelib.store.repository import TenantScopedRepository
+from chalicelib.store.repository import Reference, TenantScopedRepository
 from chalicelib.store.table import TableItem
 from chalicelib.store.transactions import failed_conditions, transact
 from chalicelib.tenancy.models import ApiKey, Role, Tenant
@@ -55,6 +55,13 @@ class TenantProfileRepository(TenantScopedRepository[Tenant]):
 
     def sort_key(self, item_id: str) -> str:
         return "PROFILE"  # one profile per tenant partition
+
+    def references(self, entity: Tenant) -> list[Reference]:
+        from chalicelib.store.tariffs import TariffRepository
+
+        if not entity.default_tariff_id:
+            return []
+        return [Reference(TariffRepository(self.tenant_id), entity.default_tariff_id)]
 
     def profile(self) -> Tenant | None:
         return self.get(self.tenant_id)

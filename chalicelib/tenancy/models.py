@@ -40,7 +40,17 @@ class Tenant(BaseModel):
     country: str
     currency: str
     party_id: str | None = None
+    default_tariff_id: str | None = None  # for chargers and sites with no tariff of their own
+    # The pre-authorisation a driver's card is held for at checkout, in minor units; the session
+    # stops when its cost reaches it. None: 50 units of the currency.
+    checkout_hold: int | None = None
     created_at: str
+
+
+class TenantPatch(InputModel):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    default_tariff_id: str | None = Field(default=None, min_length=1, max_length=64)
+    checkout_hold: int | None = Field(default=None, ge=100, le=100_000_000)
 
 
 class ApiKeyIn(InputModel):
