@@ -1,7 +1,7 @@
 """The OCPI 2.2.1 Tariff as the platform accepts, stores and serves it.
 
 Prices are Decimal in Python (no binary rounding in pricing) and JSON numbers in JSON output, as OCPI
-wants them (0.25, not "0.25"). Numbers are limited to 6 decimals and 12 digits so that a dump read back
+wants them (0.25, not "0.25"). Numbers are limited to OCPI's 4 decimals and 12 digits so that a dump read back
 gives the same tariff.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ def _json_number(value: Decimal) -> int | float:
 
 
 OcpiNumber = Annotated[
-    Decimal, Field(max_digits=12, decimal_places=6), PlainSerializer(_json_number, when_used="json"),
+    Decimal, Field(max_digits=12, decimal_places=4), PlainSerializer(_json_number, when_used="json"),
 ]
 NonNegative = Annotated[OcpiNumber, Field(ge=0)]
 

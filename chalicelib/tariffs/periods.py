@@ -9,6 +9,7 @@ read every 15 minutes must not bill energy into the parking time after the car w
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,11 +60,11 @@ def _is_charging_status(status: str) -> bool | None:
     return False if status in _IDLE else None
 
 
-def _in_force(changes: Sequence[StatusChange] | Sequence[PowerSample], at: datetime) -> int | None:
-    """Index of the last change at or before `at` (changes in time order)."""
+def _in_force(times: Sequence[datetime], at: datetime) -> int | None:
+    """Index of the last of `times` (in order) at or before `at`."""
     found = None
-    for index, change in enumerate(changes):
-        if change.at > at:
+    for index, moment in enumerate(times):
+        if moment > at:
             break
         found = index
     return found
@@ -83,7 +84,7 @@ def _energy_per_slice(
     for reading in readings:
         highest = max(highest, reading.wh)
         monotone.append((reading.at, highest))
-    for (a, wh_a), (b, wh_b) in zip(monotone, monotone[1:], strict=False):
+    for (a, wh_a), (b, wh_b) in itertools.pairwise(monotone):
         delta = wh_b - wh_a
         if delta <= 0 or b <= a:
             continue
@@ -119,17 +120,19 @@ def charging_periods(
         return []
     statuses = sorted(statuses, key=lambda s: s.at)
     power = sorted(power, key=lambda p: p.at)
+    status_times = [change.at for change in statuses]
+    power_times = [sample.at for sample in power]
     cuts = sorted({started_at, stopped_at, *(
-        change.at for change in [*statuses, *power] if started_at < change.at < stopped_at
+        moment for moment in [*status_times, *power_times] if started_at < moment < stopped_at
     )})
-    status_index = [_in_force(statuses, cut) for cut in cuts[:-1]]
+    status_index = [_in_force(status_times, cut) for cut in cuts[:-1]]
     said_charging = [None if i is None else _is_charging_status(statuses[i].status) for i in status_index]
     energy = _energy_per_slice(cuts, registers, [said is False for said in said_charging])
-    power_index = [_in_force(power, cut) for cut in cuts[:-1]]
+    power_index = [_in_force(power_times, cut) for cut in cuts[:-1]]
 
     periods: list[ChargingPeriod] = []
     previous_key: tuple[bool, int | None] | None = None
-    for slice_index, (start, end) in enumerate(zip(cuts, cuts[1:], strict=False)):
+    for slice_index, (start, end) in enumerate(itertools.pairwise(cuts)):
         is_charging = said_charging[slice_index] is True or energy[slice_index] > 0
         key = (is_charging, power_index[slice_index])
         if periods and key == previous_key:
