@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from chalicelib.charging.meter import RegisterReading
 
@@ -116,10 +116,13 @@ def charging_periods(
 ) -> list[ChargingPeriod]:
     """The session from `started_at` to `stopped_at` (for an active session: now) as charging periods,
     in time order, cut where the charging status or the power sample changes."""
+    # In UTC: Python compares and subtracts datetimes of one zone by wall clock, wrong across DST.
+    started_at, stopped_at = started_at.astimezone(UTC), stopped_at.astimezone(UTC)
     if stopped_at <= started_at:
         return []
-    statuses = sorted(statuses, key=lambda s: s.at)
-    power = sorted(power, key=lambda p: p.at)
+    statuses = sorted((replace(s, at=s.at.astimezone(UTC)) for s in statuses), key=lambda s: s.at)
+    power = sorted((replace(p, at=p.at.astimezone(UTC)) for p in power), key=lambda p: p.at)
+    registers = [RegisterReading(r.at.astimezone(UTC), r.wh, r.context) for r in registers]
     status_times = [change.at for change in statuses]
     power_times = [sample.at for sample in power]
     cuts = sorted({started_at, stopped_at, *(

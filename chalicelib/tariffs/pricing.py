@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, time, timedelta
+from decimal import ROUND_CEILING, Decimal
 from zoneinfo import ZoneInfo
 
 from chalicelib.money import largest_remainder, minor_amount, round_half_up, to_minor
@@ -152,7 +152,7 @@ def _cuts(period: ChargingPeriod, energy_before_wh: Decimal, session_start: date
     day = first_day
     while day <= last_day:
         for moment in clock:
-            cuts.add(datetime.combine(day, moment, tzinfo=tz))
+            cuts.add(datetime.combine(day, moment, tzinfo=tz).astimezone(UTC))
         day += timedelta(days=1)
     energy_wh = _decimal(period.energy_wh)
     for element in tariff.elements:
@@ -275,7 +275,7 @@ def _round_up_to_step(billed: list[_Billed], dimension: Dimension) -> None:
         return
     total = sum((b.volume for b in of_dimension), Decimal(0))
     step = of_dimension[-1].component.step_size
-    steps = -(-total // step)  # ceiling
+    steps = (total / step).to_integral_value(rounding=ROUND_CEILING)
     of_dimension[-1].volume += steps * step - total
 
 
@@ -356,7 +356,9 @@ def _cdr_periods(slices: list[_Slice], tariff_id: str) -> list[CdrChargingPeriod
 def price_session(periods: Sequence[ChargingPeriod], tariff: Tariff, tz: ZoneInfo) -> PricedSession:
     """The cost of a session, made of `periods` (so far: an active session's live cost), under
     `tariff`, at a site in time zone `tz`. See the module docstring for the rules."""
-    periods = sorted((p for p in periods if p.end > p.start), key=lambda p: p.start)
+    # In UTC: Python compares and subtracts datetimes of one zone by wall clock, wrong across DST.
+    periods = sorted((replace(p, start=p.start.astimezone(UTC), end=p.end.astimezone(UTC))
+                      for p in periods if p.end > p.start), key=lambda p: p.start)
     slices = _slices(periods, tariff, tz) if periods else []
     billed = _bill(slices, tariff, tz) if slices else []
     _apply_step_sizes(billed)
