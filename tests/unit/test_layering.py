@@ -7,7 +7,9 @@ import pytest
 DOMAIN_MODULES = ["chalicelib.charging.models", "chalicelib.charging.chargers", "chalicelib.charging.tokens",
                   "chalicelib.sites.models", "chalicelib.sites.service", "chalicelib.charging.sessions",
                   "chalicelib.charging.meter", "chalicelib.charging.live", "chalicelib.charging.station",
-                  "chalicelib.charging.session_reports"]
+                  "chalicelib.charging.session_reports", "chalicelib.tariffs.models",
+                  "chalicelib.tariffs.periods", "chalicelib.tariffs.pricing", "chalicelib.tariffs.wording",
+                  "chalicelib.billing.split", "chalicelib.billing.cdrs", "chalicelib.money"]
 
 
 @pytest.mark.parametrize("module", DOMAIN_MODULES)

@@ -1,0 +1,1 @@
+"""Billing: OCPI CDRs and the revenue split (pure)."""
