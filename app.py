@@ -13,15 +13,17 @@ from chalicelib.clock import rfc3339
 from chalicelib.errors import NotFound
 from chalicelib.ocpp.edge import connect_request, sender_of
 from chalicelib.ocpp.verbs import MAX_WAIT_S, CommandIn
+from chalicelib.payments.parties import CPO_PARTY_ID, PartyIn
 from chalicelib.rest.auth import tenant_context
-from chalicelib.rest.replies import created, json_reply, no_content, page_reply
-from chalicelib.rest.requests import ListQuery, body, path_id, query
+from chalicelib.rest.replies import created, csv_reply, html_reply, json_reply, no_content, page_reply
+from chalicelib.rest.requests import ListQuery, body, connector_number, path_id, query
 from chalicelib.rest.routing import guarded, http_edge
 from chalicelib.rest.views import (
     api_key_view,
     charger_event_view,
     charger_view,
     command_view,
+    ledger_view,
     party_view,
     session_detail_view,
     session_view,
@@ -30,9 +32,9 @@ from chalicelib.rest.views import (
     tenant_view,
     token_view,
 )
+from chalicelib.settings import settings
 from chalicelib.sites.models import SiteIn, SitePatch
 from chalicelib.store.sessions import SessionFilter
-from chalicelib.payments.parties import CPO_PARTY_ID, PartyIn
 from chalicelib.tariffs.models import TariffIn, TariffPatch
 from chalicelib.tenancy.models import ApiKeyIn, SignupIn, TenantPatch
 from chalicelib.validation import InputModel
@@ -382,3 +384,156 @@ def list_sessions() -> Response:
 def get_session(session_id: str) -> Response:
     ctx = tenant_context(request())
     return json_reply(session_detail_view(services.session_reports(ctx).get(path_id(session_id))))
+
+
+# -- CDRs and the ledger ---------------------------------------------------------------------------
+
+class CdrQuery(ListQuery):
+    format: str = Field(default="json", pattern="^(json|csv)$")
+
+
+@route("/v1/cdrs", methods=["GET"])
+def list_cdrs() -> Response:
+    ctx = tenant_context(request())
+    q = query(request(), CdrQuery)
+    page = services.cdr_repository(ctx.tenant_id).list(q.limit, q.next)
+    if q.format == "csv":
+        from chalicelib.billing.cdrs import cdr_csv
+
+        return csv_reply(cdr_csv(page.items), page.next)
+    return page_reply(page, lambda cdr: cdr)
+
+
+@route("/v1/cdrs/{cdr_id}", methods=["GET"])
+def get_cdr(cdr_id: str) -> Response:
+    ctx = tenant_context(request())
+    q = query(request(), CdrQuery)
+    cdr = services.cdr_repository(ctx.tenant_id).get(path_id(cdr_id))
+    if cdr is None:
+        raise NotFound.of("cdr", cdr_id)
+    if q.format == "csv":
+        from chalicelib.billing.cdrs import cdr_csv
+
+        return csv_reply(cdr_csv([cdr]), None)
+    return json_reply(cdr)
+
+
+@route("/v1/ledger", methods=["GET"])
+def list_ledger() -> Response:
+    ctx = tenant_context(request())
+    q = query(request(), ListQuery)
+    return page_reply(services.ledger_repository(ctx.tenant_id).list(q.limit, q.next), ledger_view)
+
+
+class PayoutQuery(InputModel):
+    from_: AwareDatetime | None = Field(default=None, alias="from")
+    to: AwareDatetime | None = None
+
+
+@route("/v1/ledger/payouts", methods=["GET"])
+def ledger_payouts() -> Response:
+    """Per party and currency, what billed sessions in the period paid out or hold."""
+    ctx = tenant_context(request())
+    q = query(request(), PayoutQuery)
+    summary = services.ledger_service(ctx.tenant_id).payouts(q.from_, q.to)
+    return json_reply({"from": q.from_ and rfc3339(q.from_), "to": q.to and rfc3339(q.to),
+                       "parties": [p.model_dump(mode="json") for p in summary]})
+
+
+# -- drivers: connector pages, checkout, session pages; Stripe's webhook; QR codes -----------------
+
+@route("/pay/{slug}/{charger_id}/{connector}", methods=["GET"])
+def pay_page(slug: str, charger_id: str, connector: str) -> Response:
+    from chalicelib.payments import driver, pages
+
+    _, offer = driver.connector_offer(path_id(slug), path_id(charger_id), connector_number(connector))
+    return html_reply(pages.connector_page(offer, driver.tariff_words(offer)))
+
+
+@route("/pay/{slug}/{charger_id}/{connector}", methods=["POST"],
+       content_types=["application/x-www-form-urlencoded", "application/json", "multipart/form-data"])
+def pay(slug: str, charger_id: str, connector: str) -> Response:
+    from chalicelib.payments import driver
+
+    page_url = f"{settings().public_base_url}/pay/{slug}/{charger_id}/{connector}"
+    payment = driver.begin_checkout(path_id(slug), path_id(charger_id), connector_number(connector), page_url)
+    return Response(body="", status_code=303, headers={"Location": str(payment.checkout_url)})
+
+
+@route("/pay/sessions/{payment_id}", methods=["GET"])
+def pay_session(payment_id: str) -> Response:
+    from chalicelib.payments import driver, pages
+
+    view = driver.payment_view(path_id(payment_id))
+    if "application/json" in (request().headers.get("accept") or ""):
+        return json_reply(view)
+    return html_reply(pages.session_page(view))
+
+
+@route("/onboarding/{outcome}", methods=["GET"])
+def onboarding_done(outcome: str) -> Response:
+    from chalicelib.payments import pages
+
+    if outcome == "complete":
+        return html_reply(pages.message_page("Thank you", "Your payout details are with Stripe. "
+                                                            "You can close this page."))
+    return html_reply(pages.message_page("Link expired", "Ask the operator for a new onboarding link."))
+
+
+@route("/webhooks/stripe", methods=["POST"], content_types=["application/json"])
+def stripe_webhook() -> Response:
+    from chalicelib.payments.webhooks import handle_event, verified_event
+
+    raw = request().raw_body
+    event = verified_event(raw.encode() if isinstance(raw, str) else raw, request().headers.get("stripe-signature"))
+    return json_reply({"received": event.id, "outcome": handle_event(event)})
+
+
+@route("/v1/chargers/{charger_id}/connectors/{connector}/qr.svg", methods=["GET"])
+def connector_qr(charger_id: str, connector: str) -> Response:
+    ctx = tenant_context(request())
+    from chalicelib.payments.qr import pay_link, qr_svg
+
+    charger = services.charger_service(ctx).get(path_id(charger_id))
+    number = connector_number(connector)
+    from chalicelib.payments.checkout import connector_position
+
+    if connector_position(charger, number) is None:
+        raise NotFound.of("connector", connector)
+    link = pay_link(settings().public_base_url, ctx.slug, charger.id, number)
+    return Response(body=qr_svg(link), status_code=200,
+                    headers={"Content-Type": "image/svg+xml", "X-Pay-Link": link})
+
+
+# -- the billing workflow's steps (Lambda functions run by chalicelib/workflows/billing.asl.json) ------
+
+@app.lambda_function(name="bill_price")
+def bill_price(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return services.billing_steps(event["tenant_id"]).price(event["session_id"])
+
+
+@app.lambda_function(name="bill_collect")
+def bill_collect(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return services.billing_steps(event["tenant_id"]).collect(event["session_id"])
+
+
+@app.lambda_function(name="bill_split")
+def bill_split(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return services.billing_steps(event["tenant_id"]).split(event["session_id"])
+
+
+@app.lambda_function(name="bill_ledger")
+def bill_ledger(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return services.billing_steps(event["tenant_id"]).record_ledger(event["session_id"])
+
+
+@app.lambda_function(name="bill_receipt")
+def bill_receipt(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return services.billing_steps(event["tenant_id"]).send_receipt(event["session_id"])
+
+
+@app.lambda_function(name="bill_fail")
+def bill_fail(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    error = event.get("error") or {}
+    return services.billing_steps(event["tenant_id"]).fail(
+        event["session_id"], f"{error.get('Error', 'unknown')}: {error.get('Cause', '')}")

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.settings import settings
 
 if TYPE_CHECKING:
     from chalicelib.billing.hooks import BillingHooks
+    from chalicelib.billing.ledger import LedgerService
+    from chalicelib.billing.steps import BillingSteps, PricingSources
     from chalicelib.charging.chargers import ChargerService
     from chalicelib.charging.models import Charger
     from chalicelib.charging.session_reports import SessionReports
@@ -24,14 +26,16 @@ if TYPE_CHECKING:
     from chalicelib.payments.checkout import CheckoutService
     from chalicelib.payments.gateway import PaymentGateway
     from chalicelib.payments.parties import PartyService
-    from chalicelib.tariffs.service import TariffLookup, TariffService
-    from chalicelib.workflows.starter import WorkflowStarter
+    from chalicelib.payments.status import DriverStatus
     from chalicelib.sites.service import SiteService
     from chalicelib.store.charger_events import ChargerEventRepository
     from chalicelib.store.directory import TenantDirectory, TenantProfileRepository
+    from chalicelib.store.ledger import CdrRepository, LedgerRepository
+    from chalicelib.tariffs.service import TariffLookup, TariffService
     from chalicelib.tenancy.api_keys import ApiKeyService
     from chalicelib.tenancy.models import TenantContext
     from chalicelib.tenancy.signup import SignupService
+    from chalicelib.workflows.starter import WorkflowStarter
 
 
 @lru_cache(maxsize=1)
@@ -200,3 +204,87 @@ def workflow_starter() -> WorkflowStarter:
     from chalicelib.workflows.starter import WorkflowStarter
 
     return WorkflowStarter()
+
+
+def pricing_sources(tenant_id: str) -> PricingSources:
+    """What pricing a session reads besides the session: its readings and status changes."""
+    from chalicelib.billing.steps import PricingSources
+    from chalicelib.charging.meter import transaction_meter_key
+    from chalicelib.charging.sessions import Session
+    from chalicelib.charging.station import session_readings
+    from chalicelib.clock import now_rfc3339
+    from chalicelib.store.meter_values import MeterValueRepository
+
+    meter_values = MeterValueRepository(tenant_id)
+    events = charger_events_of(tenant_id)
+
+    def readings(session: Session) -> list[Any]:
+        return session_readings(meter_values, session, until=session.stopped_at or now_rfc3339())
+
+    def status_events(session: Session) -> list[Any]:
+        return list(events.between(session.charger_id, "StatusNotification", session.started_at or "",
+                                   session.stopped_at or "~"))
+
+    def transaction_events(session: Session) -> list[Any]:
+        if session.ocpp_version != "ocpp2.0.1":
+            return []
+        return meter_values.events(transaction_meter_key(session.charger_id, session.transaction_id))
+
+    return PricingSources(readings, status_events, transaction_events)
+
+
+def billing_steps(tenant_id: str) -> BillingSteps:
+    from chalicelib.billing.steps import BillingSteps
+    from chalicelib.store.chargers import ChargerRepository
+    from chalicelib.store.directory import TenantProfileRepository
+    from chalicelib.store.ledger import CdrRepository, LedgerRepository
+    from chalicelib.store.parties import PartyRepository
+    from chalicelib.store.payments import PaymentRepository
+    from chalicelib.store.sessions import SessionRepository
+    from chalicelib.store.sites import SiteRepository
+
+    return BillingSteps(
+        tenant_id, sessions=SessionRepository(tenant_id), ledger=LedgerRepository(tenant_id),
+        cdrs=CdrRepository(tenant_id), payments=PaymentRepository(tenant_id), parties=PartyRepository(tenant_id),
+        chargers=ChargerRepository(tenant_id), sites=SiteRepository(tenant_id),
+        profiles=TenantProfileRepository(tenant_id), sources=pricing_sources(tenant_id),
+        gateway=payment_gateway, platform_fee_bps=settings().platform_fee_bps,
+    )
+
+
+def driver_status(tenant_id: str) -> DriverStatus:
+    from chalicelib.payments.status import DriverStatus
+    from chalicelib.store.chargers import ChargerRepository
+    from chalicelib.store.ledger import LedgerRepository
+    from chalicelib.store.payments import PaymentRepository
+    from chalicelib.store.sessions import SessionRepository
+    from chalicelib.store.sites import SiteRepository
+
+    return DriverStatus(payments=PaymentRepository(tenant_id), sessions=SessionRepository(tenant_id),
+                        ledger=LedgerRepository(tenant_id), chargers=ChargerRepository(tenant_id),
+                        sites=SiteRepository(tenant_id), sources=pricing_sources(tenant_id),
+                        checkout=checkout_service(tenant_id))
+
+
+def charger_events_of(tenant_id: str) -> ChargerEventRepository:
+    from chalicelib.store.charger_events import ChargerEventRepository
+
+    return ChargerEventRepository(tenant_id)
+
+
+def cdr_repository(tenant_id: str) -> CdrRepository:
+    from chalicelib.store.ledger import CdrRepository
+
+    return CdrRepository(tenant_id)
+
+
+def ledger_repository(tenant_id: str) -> LedgerRepository:
+    from chalicelib.store.ledger import LedgerRepository
+
+    return LedgerRepository(tenant_id)
+
+
+def ledger_service(tenant_id: str) -> LedgerService:
+    from chalicelib.billing.ledger import LedgerService
+
+    return LedgerService(ledger_repository(tenant_id))

@@ -31,6 +31,18 @@ def json_reply(body: Any, status: int = 200) -> Response:
     return Response(body=body, status_code=status, headers=dict(_JSON))
 
 
+def html_reply(page: str, status: int = 200) -> Response:
+    return Response(body=page, status_code=status, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def csv_reply(text: str, next_cursor: str | None) -> Response:
+    """A page of rows as CSV; the cursor of the next page, if any, in the `X-Next` header."""
+    headers: dict[str, str | list[str]] = {"Content-Type": "text/csv; charset=utf-8"}
+    if next_cursor:
+        headers["X-Next"] = next_cursor
+    return Response(body=text, status_code=200, headers=headers)
+
+
 def created(body: Any) -> Response:
     return json_reply(body, 201)
 

@@ -42,3 +42,11 @@ def query(request: Request, model: type[M]) -> M:
 def path_id(value: str) -> str:
     """A path parameter as the client meant it (API Gateway may or may not have decoded it)."""
     return unquote(value)
+
+
+def connector_number(value: str) -> int:
+    """A connector's number in a path (1-based, as stickers and OCPP 1.6 count them)."""
+    text = unquote(value)
+    if not text.isdigit() or not 1 <= int(text) <= 999:
+        raise InvalidInput("the connector is a number from 1", code="invalid_connector", field="connector")
+    return int(text)

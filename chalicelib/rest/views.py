@@ -14,6 +14,7 @@ from chalicelib.sites.models import Site
 from chalicelib.tenancy.models import ApiKey, Tenant
 
 if TYPE_CHECKING:
+    from chalicelib.billing.ledger import LedgerEntry
     from chalicelib.payments.parties import Party
     from chalicelib.tariffs.models import Tariff
 
@@ -89,3 +90,16 @@ def tariff_view(tariff: Tariff) -> dict[str, Any]:
 
 def party_view(party: Party) -> dict[str, Any]:
     return party.model_dump(mode="json")
+
+
+def ledger_view(entry: LedgerEntry) -> dict[str, Any]:
+    """A session's money: `gross` is what the driver paid; `platform_fee` plus the transfers add up to it."""
+    return {
+        "session_id": entry.session_id, "charger_id": entry.charger_id, "site_id": entry.site_id,
+        "currency": entry.currency, "status": entry.status.value, "cdr_id": entry.cdr_id,
+        "cost": {"excl_vat": entry.cost_excl_vat, "incl_vat": entry.cost_incl_vat}, "vat": entry.vat,
+        "gross": entry.gross, "platform_fee": entry.platform_fee, "stripe_fee": entry.stripe_fee,
+        "receivable": entry.receivable, "payment_id": entry.payment_id,
+        "transfers": [t.model_dump(mode="json", exclude_none=True) for t in entry.transfers or []],
+        "billed_at": entry.billed_at, "failure": entry.failure,
+    }

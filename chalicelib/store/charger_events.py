@@ -3,6 +3,7 @@ transfers and stops the platform could not match. Kept for 90 days, newest first
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.charging.live import ChargerEvent
@@ -50,3 +51,9 @@ class ChargerEventRepository:
                 break
         page, more = events[:limit], len(events) > limit
         return Page([e for _, e in page], encode_cursor([page[-1][0]]) if more else None)
+
+    def between(self, charger_id: str, event_type: str, start: str, end: str) -> Sequence[ChargerEvent]:
+        """The charger's events of one type whose time is in [start, end], oldest first."""
+        condition = RecordItem.sk.between(f"{charger_id}#{start}", f"{charger_id}#{end}~")
+        return [ChargerEvent.model_validate(item.data.as_dict()) for item in RecordItem.query(
+            self._pk, condition, consistent_read=True, filter_condition=RecordItem.data["type"] == event_type)]

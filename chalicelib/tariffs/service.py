@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chalicelib.tariffs.models import Tariff, TariffIn, TariffPatch
-
 from chalicelib.clock import now_rfc3339
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.identifiers import new_id
 from chalicelib.store.contract import Page, StillReferenced
+from chalicelib.tariffs.models import Tariff, TariffIn, TariffPatch
 from chalicelib.validation import patched
 
 if TYPE_CHECKING:
