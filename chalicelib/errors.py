@@ -41,3 +41,9 @@ class Conflict(PlatformError):
 
 class Unprocessable(PlatformError):
     default_code = "unprocessable"
+
+
+class Unavailable(PlatformError):
+    """A service the platform depends on (the payment provider) did not answer; the same request may work later."""
+
+    default_code = "unavailable"

@@ -14,5 +14,8 @@ os.environ.update(
     POWERTOOLS_METRICS_NAMESPACE="evcharge-test",
     IDEMPOTENCY_TABLE_NAME="evcharge-idempotency-test",
 )
-for leaked in ("DYNAMODB_ENDPOINT", "AWS_PROFILE", "STRIPE_SECRET_KEY", "WS_MANAGEMENT_URL"):
+# A real Stripe test key, if the developer has one, is kept for the tests marked live_stripe only.
+LIVE_STRIPE_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+for leaked in ("DYNAMODB_ENDPOINT", "AWS_PROFILE", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET",
+               "WS_MANAGEMENT_URL", "BILLING_STATE_MACHINE_ARN", "PLATFORM_FEE_BPS"):
     os.environ.pop(leaked, None)

@@ -5,17 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from chalicelib.errors import Unavailable, Unprocessable
 
-class PaymentDeclined(Exception):
+
+class PaymentDeclined(Unprocessable):
     """The provider refused the request for a reason a retry will not change (4xx)."""
 
+    default_code = "payment_declined"
+
     def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code)
 
 
-class PaymentUnavailable(Exception):
+class PaymentUnavailable(Unavailable):
     """The provider could not be reached or failed (5xx, network): the same request may be retried."""
+
+    default_code = "payment_provider_unavailable"
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,6 @@ class StripePayments:
             status = exc.http_status or 0
             if status >= 500 or status in (409, 429):
                 raise PaymentUnavailable(str(exc)) from exc
-            raise PaymentDeclined(str(exc.user_message or exc), code=exc.code) from exc
+            raise PaymentDeclined(str(exc.user_message or exc), code=exc.code or None) from exc
 
 

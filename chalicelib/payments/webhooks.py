@@ -78,5 +78,10 @@ _HANDLERS = {
 
 def verified_event(payload: bytes, signature: str | None) -> ProviderEvent:
     from chalicelib.composition import payment_gateway
+    from chalicelib.errors import InvalidInput
+    from chalicelib.payments.gateway import PaymentDeclined
 
-    return payment_gateway().verify_event(payload, signature)
+    try:
+        return payment_gateway().verify_event(payload, signature)
+    except PaymentDeclined as bad:
+        raise InvalidInput(bad.message, code="invalid_signature") from None

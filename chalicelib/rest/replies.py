@@ -12,6 +12,7 @@ from chalicelib.errors import (
     NotFound,
     PlatformError,
     Unauthenticated,
+    Unavailable,
     Unprocessable,
 )
 from chalicelib.store.contract import Page
@@ -23,6 +24,7 @@ _STATUS: dict[type[PlatformError], int] = {
     NotFound: 404,
     Conflict: 409,
     Unprocessable: 422,
+    Unavailable: 503,
 }
 _JSON: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 
