@@ -17,7 +17,9 @@ from constructs import Construct
 from chalicelib.workflows.starter import state_machine_arn_variable
 from infra.workflow_files import FUNCTION_ARN_SUFFIX, WorkflowFile, workflow_files
 
-__all__ = ["WorkflowFile", "Workflows", "execution_arns", "state_machine_arn", "state_machine_arn_variable", "workflow_files"]
+__all__ = [
+    "WorkflowFile", "Workflows", "execution_arns", "state_machine_arn", "state_machine_arn_variable", "workflow_files",
+]
 
 
 def state_machine_name(stack_name: str, workflow: str) -> str:
