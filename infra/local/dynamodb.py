@@ -59,7 +59,7 @@ class LocalDynamoDB:
                                    request_handler=MotoRequestHandler)
         # moto reads both as requests come; stop() puts back what they were.
         self._restore = {key: default_user_config.get(key) for key in MOTO_CONFIG}, os.environ.get("MOTO_PORT")
-        default_user_config.update(MOTO_CONFIG)  # type: ignore[typeddict-item]
+        default_user_config.update(MOTO_CONFIG)
         os.environ["MOTO_PORT"] = str(self._server.server_port)
         self._serving = ServerThread(self._server, "dynamodb")
 

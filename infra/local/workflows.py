@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infra.workflow_files import function_logical_id, workflow_files
 
@@ -31,6 +31,9 @@ _ASSUME_ROLE = {
                    "Action": "sts:AssumeRole"}],
 }
 _LOG = logging.getLogger("evcharge.local.workflows")
+
+if TYPE_CHECKING:
+    from moto.core.config import DefaultConfig
 
 Handler = Callable[[Any, Any], Any]
 
@@ -241,7 +244,7 @@ def deploy_workflows(chalice_app: Any, **options: Any) -> dict[str, str]:
 
 
 # What moto needs to run executions and to invoke functions without Docker (`mock_aws(config=MOTO_CONFIG)`).
-MOTO_CONFIG: dict[str, Any] = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+MOTO_CONFIG: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 
 def wait_for_execution(client: Any, execution_arn: str, timeout: float = 10.0,
