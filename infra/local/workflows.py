@@ -1,7 +1,51 @@
 """The workflows of `chalicelib/workflows/` on moto's Step Functions engine, their Lambda tasks run in-process
 by the Chalice app's `@app.lambda_function` functions.
 
-FINDINGS
+One moto Lambda function per `@app.lambda_function(name=...)` (named `{app}-{stage}-{name}`, as Chalice
+names it), one Standard state machine per ASL file (`billing.asl.json` -> `billing`, named `{app}-billing`),
+its `${<LogicalId>FunctionArn}` placeholders replaced by those functions' ARNs (infra/workflow_files.py, the
+same reading as the CDK app's). moto's simple Lambda backend (`"lambda": {"use_docker": False}`) normally
+echoes the payload; while a LocalWorkflows is started, its invoke runs the Chalice function instead, in this
+process, with the JSON payload and a chalice.local.LambdaContext, and answers its JSON result. An exception
+becomes what Lambda answers for an unhandled error (X-Amz-Function-Error: Unhandled, payload
+{"errorType": <exception class name>, "errorMessage", "stackTrace"}); moto's engine names the task's error by
+errorType, so `"ErrorEquals": ["TransientError"]` matches `raise TransientError(...)`, and `States.ALL` and
+`States.TaskFailed` match too.
+
+What moto 5.2.5 does, measured (tests/functional/test_workflows_on_moto.py; Python 3.11):
+
+- Executions run asynchronously: StartExecution returns at once (about 10 ms) and the execution goes on in a
+  daemon thread of its own. A test waits with `wait_for_execution(client, arn, timeout)`, which polls
+  DescribeExecution until the status is no longer RUNNING. The threads run the functions, so a function that
+  blocks holds only its execution.
+- Retry is honoured with real sleeps (`time.sleep` in moto's retrier): IntervalSeconds, BackoffRate,
+  MaxAttempts, MaxDelaySeconds and JitterStrategy. IntervalSeconds 1, BackoffRate 2, no jitter: the retries
+  came 1.26 s and 2.01 s after the failures (3.3 s for two retries). With "JitterStrategy": "FULL" each wait
+  is uniform in [0, interval]: measured 0.07-0.64 s then 0.83-1.86 s. IntervalSeconds must be an integer >= 1
+  (ASL; moto rejects 0 and fractions), so 1 s is the shortest first wait.
+- Catch works (ErrorEquals by name, States.ALL, States.TaskFailed), with ResultPath: `"ResultPath": "$.error"`
+  puts {"Error": "<errorType>", "Cause": "<the Lambda error payload as JSON>"} beside the input. ResultPath on
+  a Task keeps the input and adds the result. A Fail state ends the execution FAILED with its Error and Cause.
+- `"Resource": "${XFunctionArn}"` (the function ARN itself) gives the next state the function's result as it
+  is. `"Resource": "arn:aws:states:::lambda:invoke"` with `"Parameters": {"FunctionName": "${XFunctionArn}",
+  "Payload.$": "$"}` wraps it: moto gives {"StatusCode": 200, "Payload": <result>}; AWS adds ExecutedVersion,
+  SdkHttpMetadata and SdkResponseMetadata, so a definition must select `$.Payload` (ResultSelector or
+  OutputPath). Both forms are valid ASL for CloudFormation/CDK, both name errors by errorType on both, and
+  the placeholder is substituted the same way. Use the direct form: the file then reads the same on AWS and
+  moto with no Payload unwrapping. (lambda:invoke only matters for its extras: payload templates, a qualifier,
+  or the Lambda.* service errors AWS recommends retrying.)
+- StartExecution with the name of an existing execution: same name and same input while it is RUNNING returns
+  that execution (nothing starts); an ended execution's name, or a different input, raises
+  ExecutionAlreadyExists. That is what AWS documents for Standard workflows. StartExecution without a name
+  is broken on moto's engine (every unnamed execution is named "None", so the second one fails): always pass
+  a name (WorkflowStarter does).
+- Recommended retry for transient errors: `{"ErrorEquals": ["TransientError"], "IntervalSeconds": 1,
+  "BackoffRate": 2, "MaxAttempts": 3, "MaxDelaySeconds": 10, "JitterStrategy": "FULL"}`: real exponential
+  backoff with jitter on AWS (waits up to 1, 2, 4 s), and about 1.5 s on average for two retries in a test.
+  Tests should fail deterministically with a non-retried error where they test the Catch path.
+- Against moto's server (the local runtime, infra/local/dynamodb.py), the engine invokes Lambda over HTTP at
+  http://localhost:$MOTO_PORT, never through the caller's endpoint; the server sets MOTO_PORT and serves
+  Lambda invokes outside its one-request-at-a-time lock, so a function can call DynamoDB on the same server.
 """
 from __future__ import annotations
 
@@ -62,7 +106,7 @@ class _Target:
             return json.dumps({
                 "errorType": type(error).__name__,
                 "errorMessage": str(error),
-                "stackTrace": traceback.format_tb(error.__traceback__),
+                "stackTrace": traceback.format_tb(error.__traceback__.tb_next if error.__traceback__ else None),
             }).encode()
         return json.dumps(result).encode()
 
