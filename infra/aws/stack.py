@@ -15,7 +15,13 @@ from infra.aws.api import API_STAGE, REST_HANDLER_ID, PlatformApi
 from infra.aws.edge import ChargerEdge
 from infra.aws.options import DeploymentOptions
 from infra.aws.tables import idempotency_table, platform_table
-from infra.aws.workflows import Workflows, state_machine_arn, state_machine_arn_variable, workflow_files
+from infra.aws.workflows import (
+    Workflows,
+    execution_arns,
+    state_machine_arn,
+    state_machine_arn_variable,
+    workflow_files,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SERVICE_NAME = "evcharge"
@@ -84,6 +90,11 @@ class PlatformStack(Stack):
             api.role.add_to_policy(iam.PolicyStatement(
                 actions=["states:StartExecution"],
                 resources=[m.state_machine_arn for m in self.workflows.state_machines.values()],
+            ))
+            # WorkflowStarter asks whether an execution of a name exists before it starts one.
+            api.role.add_to_policy(iam.PolicyStatement(
+                actions=["states:DescribeExecution"],
+                resources=[execution_arns(options.stack_name, name) for name in self.workflows.state_machines],
             ))
 
         alarms = PlatformAlarms(self, "Alarms", alarm_email=options.alarm_email)

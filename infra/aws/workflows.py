@@ -3,13 +3,10 @@
 The ASL files are the single definition for AWS and the local runtime. A Lambda task names its function with
 a placeholder, `${<LogicalId>FunctionArn}`, where `<LogicalId>` is the name `chalice package` gives the
 function: `@app.lambda_function(name="price_cdr")` is `PriceCdr`, so the placeholder is
-`${PriceCdrFunctionArn}`. Any other placeholder, or one naming no function of the app, fails the synthesis.
+`${PriceCdrFunctionArn}` (infra/workflow_files.py reads the files, for this app and the local runtime alike).
+Any other placeholder, or one naming no function of the app, fails the synthesis.
 """
 from __future__ import annotations
-
-import re
-from dataclasses import dataclass
-from pathlib import Path
 
 from aws_cdk import Fn, RemovalPolicy
 from aws_cdk import aws_iam as iam
@@ -17,34 +14,12 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-ASL_SUFFIX = ".asl.json"
-FUNCTION_ARN_SUFFIX = "FunctionArn"
-_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+from chalicelib.workflows.starter import state_machine_arn_variable
+from infra.workflow_files import FUNCTION_ARN_SUFFIX, WorkflowFile, workflow_files
 
-
-@dataclass(frozen=True)
-class WorkflowFile:
-    """One ASL file: `billing.asl.json` is the workflow `billing`."""
-
-    path: Path
-
-    @property
-    def name(self) -> str:
-        return self.path.name.removesuffix(ASL_SUFFIX)
-
-    def function_ids(self) -> set[str]:
-        """The logical ids of the functions the definition's placeholders name."""
-        ids = set()
-        for placeholder in _PLACEHOLDER.findall(self.path.read_text()):
-            if not placeholder.endswith(FUNCTION_ARN_SUFFIX) or placeholder == FUNCTION_ARN_SUFFIX:
-                raise ValueError(f"{self.path.name}: placeholder ${{{placeholder}}} is not "
-                                 f"${{<FunctionLogicalId>{FUNCTION_ARN_SUFFIX}}}")
-            ids.add(placeholder.removesuffix(FUNCTION_ARN_SUFFIX))
-        return ids
-
-
-def workflow_files(directory: Path) -> list[WorkflowFile]:
-    return [WorkflowFile(path) for path in sorted(directory.glob(f"*{ASL_SUFFIX}"))]
+__all__ = [
+    "WorkflowFile", "Workflows", "execution_arns", "state_machine_arn", "state_machine_arn_variable", "workflow_files",
+]
 
 
 def state_machine_name(stack_name: str, workflow: str) -> str:
@@ -58,9 +33,10 @@ def state_machine_arn(stack_name: str, workflow: str) -> str:
                   + state_machine_name(stack_name, workflow))
 
 
-def state_machine_arn_variable(workflow: str) -> str:
-    """The environment variable that tells functions a workflow's ARN: `billing` -> BILLING_STATE_MACHINE_ARN."""
-    return re.sub(r"\W", "_", workflow).upper() + "_STATE_MACHINE_ARN"
+def execution_arns(stack_name: str, workflow: str) -> str:
+    """Every execution of the workflow's state machine (an IAM resource pattern)."""
+    return Fn.sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:"
+                  + state_machine_name(stack_name, workflow) + ":*")
 
 
 class Workflows(Construct):
