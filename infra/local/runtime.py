@@ -5,8 +5,10 @@ that runs in Lambda, prints what a newcomer needs, and stops cleanly on Ctrl-C o
 Environment: PORT (REST API, default 8000), HOST (default 127.0.0.1), WS_PORT (the OCPP WebSocket port,
 written into chargers' URLs, default 9000), WS_MANAGEMENT_PORT (the @connections endpoint, loopback only,
 default: any free port), WS_IDLE_TIMEOUT_S (default 600) and WS_MAX_CONNECTION_S (default 7200), as in AWS,
-MOTO_PORT (default: any free port), SEED_DEMO=1 (create a demo tenant, site, charger and token and print
-their credentials).
+MOTO_PORT (default: any free port), STRIPE_PORT (the offline Stripe sandbox, default: any free port; not
+started when STRIPE_SECRET_KEY is set, then real Stripe in test mode is used and STRIPE_WEBHOOK_SECRET must be
+the signing secret of a webhook endpoint pointing at /webhooks/stripe, e.g. from `stripe listen`),
+SEED_DEMO=1 (create a demo tenant, site, charger and token and print their credentials).
 """
 from __future__ import annotations
 
@@ -41,6 +43,9 @@ class LocalRuntime:
     _dynamodb: Any = None
     _ws: Any = None
     _rest: Any = None
+    _stripe: Any = None
+    _workflows: Any = None
+    stripe_port: int = 0
     _threads: list[threading.Thread] = field(default_factory=list)
 
     @classmethod
@@ -53,6 +58,7 @@ class LocalRuntime:
             ws_management_port=int(os.environ.get("WS_MANAGEMENT_PORT", "0")),
             ws_idle_timeout_s=float(os.environ.get("WS_IDLE_TIMEOUT_S", "600")),
             ws_max_connection_s=float(os.environ.get("WS_MAX_CONNECTION_S", "7200")),
+            stripe_port=int(os.environ.get("STRIPE_PORT", "0")),
         )
 
     @property
@@ -71,6 +77,15 @@ class LocalRuntime:
     def ws_management_url(self) -> str:
         return str(self._ws.management_url)
 
+    @property
+    def stripe_url(self) -> str | None:
+        """The offline Stripe sandbox's API, None when real Stripe is configured."""
+        return None if self._stripe is None else str(self._stripe.url)
+
+    @property
+    def stripe_sandbox(self) -> Any:
+        return self._stripe
+
     def start(self) -> None:
         from infra.local.dynamodb import LocalDynamoDB
 
@@ -81,13 +96,27 @@ class LocalRuntime:
         self._dynamodb = LocalDynamoDB(port=self.moto_port)  # loopback only, whatever HOST says
         self._dynamodb.start()
         os.environ["DYNAMODB_ENDPOINT"] = self.dynamodb_url
+        os.environ["AWS_ENDPOINT_URL_SFN"] = self.dynamodb_url  # the workflow starter's Step Functions
         os.environ.setdefault("TABLE_NAME", "evcharge")
         os.environ.setdefault("PUBLIC_BASE_URL", self.rest_url)
         try:
+            self._start_stripe()
             self._start_apis()
         except BaseException:
             self.stop()
             raise
+
+    def _start_stripe(self) -> None:
+        """Without a Stripe key, the offline sandbox stands in, its webhooks signed and sent to the REST API."""
+        if os.environ.get("STRIPE_SECRET_KEY"):
+            return
+        from infra.local.stripe_sandbox.server import LocalStripe
+
+        secret = "whsec_local_sandbox"
+        self._stripe = LocalStripe(self.stripe_port, host=self.host, webhook_url=f"{self.rest_url}/webhooks/stripe",
+                                   webhook_secret=secret).start()
+        os.environ.update(STRIPE_SECRET_KEY="sk_test_local_sandbox", STRIPE_API_BASE=self._stripe.url,
+                          STRIPE_WEBHOOK_SECRET=secret)
 
     def _start_apis(self) -> None:
         from chalice.cli.factory import CLIFactory
@@ -113,8 +142,14 @@ class LocalRuntime:
 
         create_table()
         from app import app
+        from chalicelib.workflows.starter import state_machine_arn_variable
         from infra.local.rest_gateway import create_rest_server
+        from infra.local.workflows import LocalWorkflows
 
+        # The workflows (billing) from their ASL files on moto's engine, their tasks run by the app's functions.
+        self._workflows = LocalWorkflows(app, endpoint_url=self.dynamodb_url)
+        for name, arn in self._workflows.start().items():
+            os.environ[state_machine_arn_variable(name)] = arn
         self._ws.set_handlers(websocket_handlers(app))
         self._rest = create_rest_server(app, config, self.host, self.port)
         thread = threading.Thread(target=self._rest.server.serve_forever, name="rest-api", daemon=True)
@@ -129,6 +164,12 @@ class LocalRuntime:
         if self._ws is not None:  # before DynamoDB: the $disconnect handlers still write to it
             self._ws.stop()
             self._ws = None
+        if self._workflows is not None:
+            self._workflows.stop()
+            self._workflows = None
+        if self._stripe is not None:
+            self._stripe.stop()
+            self._stripe = None
         if self._dynamodb is not None:
             self._dynamodb.stop()
             self._dynamodb = None
@@ -157,6 +198,9 @@ evcharge is running locally (no AWS account, no Stripe key needed)
   OCPP WebSocket     {runtime.ocpp_url}
   @connections API   {runtime.ws_management_url}   (WS_MANAGEMENT_URL)
   DynamoDB (moto)    {runtime.dynamodb_url}   table {os.environ["TABLE_NAME"]}
+  Step Functions     {runtime.dynamodb_url}   (moto; the billing workflow's tasks run in this process)
+  Stripe             {_stripe_line(runtime)}
+  Driver pages       {runtime.rest_url}/pay/{{tenant_slug}}/{{charge_point_id}}/{{connector}}
 
 Sign up a tenant to get an API key:
   curl -s -X POST {runtime.rest_url}/v1/signup -H 'Content-Type: application/json' \\
@@ -164,6 +208,12 @@ Sign up a tenant to get an API key:
 
 Data lives in memory and is gone when the runtime stops. Ctrl-C stops it.
 """
+
+
+def _stripe_line(runtime: LocalRuntime) -> str:
+    if runtime.stripe_url is None:
+        return "real Stripe, test mode (STRIPE_SECRET_KEY)"
+    return f"{runtime.stripe_url}   (offline sandbox: pay with card 4242 4242 4242 4242)"
 
 
 def main() -> int:

@@ -14,11 +14,30 @@ from tests.functional.ocpp import CapturedSender, ChargerConnection
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    with mock_aws():
+    from infra.local.workflows import MOTO_CONFIG
+
+    with mock_aws(config=MOTO_CONFIG):  # Step Functions executions run (the billing workflow)
         from chalicelib.store.table import create_table
 
         create_table()
         yield
+
+
+@pytest.fixture
+def workflows(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The workflows of chalicelib/workflows on moto, their tasks run by app.py's functions."""
+    from app import app
+    from chalicelib.workflows.starter import state_machine_arn_variable
+    from infra.local.workflows import LocalWorkflows
+
+    with LocalWorkflows(app) as deployed:
+        for name, arn in deployed.state_machine_arns.items():
+            monkeypatch.setenv(state_machine_arn_variable(name), arn)
+        from chalicelib import composition
+
+        composition.workflow_starter.cache_clear()
+        yield deployed
+        composition.workflow_starter.cache_clear()
 
 
 @dataclass
