@@ -191,12 +191,24 @@ def checkout_service(tenant_id: str) -> CheckoutService:
     )
 
 
-def billing_hooks(tenant_id: str, charger: Charger) -> BillingHooks:
+def billing_hooks(tenant_id: str, charger: Charger, sender: Callable[[], Sender]) -> BillingHooks:
     from chalicelib.billing.hooks import BillingHooks
     from chalicelib.store.payments import PaymentRepository
+    from chalicelib.store.sessions import SessionRepository
+    from chalicelib.store.sites import SiteRepository
 
-    return BillingHooks(tenant_id, charger, tariffs=tariff_lookup(tenant_id), payments=PaymentRepository(tenant_id),
-                        checkout=lambda: checkout_service(tenant_id), workflows=workflow_starter)
+    def stop_session(session_id: str) -> None:
+        from chalicelib.ocpp.verbs import CommandIn
+
+        stop = CommandIn(action="stop", payload={"session_id": session_id})
+        command_service(tenant_id, sender).send(charger.id, stop)
+
+    return BillingHooks(
+        tenant_id, charger, tariffs=tariff_lookup(tenant_id), payments=PaymentRepository(tenant_id),
+        checkout=lambda: checkout_service(tenant_id), workflows=workflow_starter,
+        sessions=SessionRepository(tenant_id), sites=SiteRepository(tenant_id),
+        sources=lambda: pricing_sources(tenant_id), stop_session=stop_session,
+    )
 
 
 @lru_cache(maxsize=1)

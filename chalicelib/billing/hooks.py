@@ -3,7 +3,11 @@ linked, and the billing workflow started once it ends."""
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chalicelib.charging.sessions import BillingStatus, Session, SessionStatus
@@ -11,14 +15,38 @@ from chalicelib.charging.station import SessionHooks
 from chalicelib.observability import count, logger
 
 if TYPE_CHECKING:
+    from chalicelib.billing.steps import PricingSources
     from chalicelib.charging.models import Charger
     from chalicelib.payments.checkout import CheckoutService
     from chalicelib.store.payments import PaymentRepository
+    from chalicelib.store.sessions import SessionRepository
+    from chalicelib.store.sites import SiteRepository
     from chalicelib.tariffs.service import TariffLookup
     from chalicelib.workflows.starter import WorkflowStarter
 
 # The ad-hoc tokens the checkout issues (CheckoutService.begin); only these can belong to a payment.
 _PAYMENT_TOKEN = re.compile(r"^PAY[0-9A-F]{16}$")
+
+
+# How often a paid session's cost is checked against its hold as readings arrive (each check prices the
+# session from its readings: a query). A minute of charging at 350 kW is about 6 kWh.
+HOLD_CHECK_INTERVAL_S = 60.0
+
+
+@dataclass
+class _Watch:
+    """A paid session being watched (per container): when it was last priced, and whether it was stopped."""
+
+    session_id: str
+    hold_amount: int
+    checked_at: float = 0.0
+    stopped: bool = False
+
+
+# (tenant, charger, transaction) -> the paid session's watch, or None for a session with no hold.
+_WATCHES: OrderedDict[tuple[str, str, str], _Watch | None] = OrderedDict()
+_WATCHES_LOCK = threading.Lock()
+_MAX_WATCHES = 2000
 
 
 def billing_execution_name(tenant_id: str, session_id: str) -> str:
@@ -30,7 +58,13 @@ class BillingHooks(SessionHooks):
     def __init__(
         self, tenant_id: str, charger: Charger, *, tariffs: TariffLookup, payments: PaymentRepository,
         checkout: Callable[[], CheckoutService], workflows: Callable[[], WorkflowStarter],
+        sessions: SessionRepository, sites: SiteRepository, sources: Callable[[], PricingSources],
+        stop_session: Callable[[str], None],
     ) -> None:
+        self._sessions = sessions
+        self._sites = sites
+        self._sources = sources
+        self._stop_session = stop_session
         self._tenant_id = tenant_id
         self._charger = charger
         self._tariffs = tariffs
@@ -51,6 +85,9 @@ class BillingHooks(SessionHooks):
         return session.model_copy(update=fields) if fields else session
 
     def opened(self, session: Session) -> None:
+        # Known from the start whether its readings need watching: an unpaid session's cost no read.
+        self._remember(session.transaction_id, _Watch(session.id, session.hold_amount)
+                       if session.payment_id and session.hold_amount else None)
         if session.payment_id:
             self._checkout().session_started(session.payment_id, session.id)
 
@@ -65,3 +102,54 @@ class BillingHooks(SessionHooks):
             logger.exception("billing workflow not started", session_id=session.id)
             return
         logger.info("billing started" if started else "billing already started", session_id=session.id)
+
+    def metered(self, transaction_id: str) -> None:
+        """A paid session whose cost reached its card's hold is stopped: the platform can capture no more."""
+        watch = self._watch(transaction_id)
+        now = time.monotonic()
+        if watch is None or watch.stopped or now - watch.checked_at < HOLD_CHECK_INTERVAL_S:
+            return
+        watch.checked_at = now
+        session = self._sessions.get(watch.session_id)
+        if session is None or not session.is_active:
+            return
+        from chalicelib.billing.session_pricing import price_stored_session
+        from chalicelib.clock import utc_now
+
+        site = self._sites.get(self._charger.site_id)
+        sources = self._sources()
+        priced = price_stored_session(
+            session, sources.readings(session), sources.status_events(session), sources.transaction_events(session),
+            time_zone=site.time_zone if site is not None else "UTC", until=utc_now())
+        if priced is None or priced.total_cost.incl_vat < watch.hold_amount:
+            return
+        watch.stopped = True
+        count("HoldReachedStops")
+        logger.info("cost reached the hold; stopping the session", session_id=session.id,
+                    cost=priced.total_cost.incl_vat, hold=watch.hold_amount)
+        try:
+            self._stop_session(session.id)
+        except Exception:  # offline: the charger's own stop (or the next reading) ends it
+            watch.stopped = False
+            logger.exception("hold-reached stop not sent", session_id=session.id)
+
+    def _watch(self, transaction_id: str) -> _Watch | None:
+        key = (self._tenant_id, self._charger.id, transaction_id)
+        with _WATCHES_LOCK:
+            if key in _WATCHES:
+                _WATCHES.move_to_end(key)
+                return _WATCHES[key]
+        session_id = self._sessions.session_of(self._charger.id, transaction_id)
+        session = self._sessions.get(session_id) if session_id else None
+        if session is None:
+            return None  # not known yet (a reading before its start): ask again next time
+        watch = (_Watch(session.id, session.hold_amount)
+                 if session.payment_id and session.hold_amount and session.is_active else None)
+        self._remember(transaction_id, watch)
+        return watch
+
+    def _remember(self, transaction_id: str, watch: _Watch | None) -> None:
+        with _WATCHES_LOCK:
+            _WATCHES[(self._tenant_id, self._charger.id, transaction_id)] = watch
+            while len(_WATCHES) > _MAX_WATCHES:
+                _WATCHES.popitem(last=False)

@@ -19,7 +19,7 @@ from chalicelib.charging.meter import (
 )
 from chalicelib.charging.models import Charger, Token, TokenStatus
 from chalicelib.charging.sessions import Anomaly, Authorization, Session, SessionStatus, close_session
-from chalicelib.charging.transactions import TransactionEvent, TransactionSummary, fold_transaction
+from chalicelib.charging.transactions import EventType, TransactionEvent, TransactionSummary, fold_transaction
 from chalicelib.clock import now_rfc3339, parse_rfc3339, rfc3339, utc_now
 from chalicelib.identifiers import derived_id, new_id
 from chalicelib.store.contract import StartOutcome
@@ -232,6 +232,8 @@ class StationService:
         key = (transaction_meter_key(self.charger.id, transaction_id) if transaction_id is not None
                else connector_meter_key(self.charger.id, connector.key))
         self._meter_values.add(key, message_id, readings)
+        if transaction_id is not None:
+            self._hooks.metered(transaction_id)
 
     def stop_transaction(self, stop: TransactionStop, message_id: str) -> TokenVerdict | None:
         """Close the session once: a replayed stop changes nothing. A stop for a transaction the
@@ -272,6 +274,8 @@ class StationService:
         session_id = None
         if refresh:
             session_id = self._settle_transaction(key, transaction_id)
+        if event.readings and event.event_type == EventType.UPDATED:
+            self._hooks.metered(transaction_id)
         if not event.token_uid or event.token_type == "NoAuthorization":
             return None
         if session_id is None:

@@ -217,7 +217,7 @@ class OcppGateway:
         if isinstance(frame, Call):
             if frame.action not in _READINGS:
                 self._touch(info)
-            return self._answer_call(info, charger, frame, lambda_context)
+            return self._answer_call(info, charger, frame, lambda_context, sender)
         # A CALLRESULT or CALLERROR answers a command the platform sent.
         from chalicelib.composition import command_service
 
@@ -263,7 +263,8 @@ class OcppGateway:
                 logger.info("could not ask for statuses after a reconnect", reason=str(refused))
                 return
 
-    def _answer_call(self, info: ConnectionInfo, charger: Charger, call: Call, lambda_context: Any) -> str | None:
+    def _answer_call(self, info: ConnectionInfo, charger: Charger, call: Call, lambda_context: Any,
+                     sender: Sender) -> str | None:
         from chalicelib.ocpp.replays import ReplayInProgress, answer_once
 
         logger.append_keys(message_id=call.message_id, action=call.action)
@@ -275,7 +276,7 @@ class OcppGateway:
         try:
             if not known_action:
                 raise CallRejected(Rpc.NOT_IMPLEMENTED, f"unknown action {call.action[:64]}")
-            handler, recorded = self._handler(info, charger, call)
+            handler, recorded = self._handler(info, charger, call, sender)
             if handler is None:
                 raise CallRejected(Rpc.NOT_SUPPORTED, f"{call.action} is not supported from a charger")
             schemas.validate_request(info.protocol, call.action, call.payload)
@@ -303,10 +304,10 @@ class OcppGateway:
         return encode_call_result(call.message_id, result)
 
     # -- per-connection parts --------------------------------------------------------------------
-    def _handler(self, info: ConnectionInfo, charger: Charger,
-                 call: Call) -> tuple[Handler | None, Callable[[str, dict[str, Any]], bool]]:
+    def _handler(self, info: ConnectionInfo, charger: Charger, call: Call,
+                 sender: Sender) -> tuple[Handler | None, Callable[[str, dict[str, Any]], bool]]:
         """The adapter of the connection's protocol: one package per OCPP version."""
-        station = self._station(info, charger)
+        station = self._station(info, charger, sender)
         if info.protocol == "ocpp1.6":
             from chalicelib.ocpp.v16 import messages as v16
 
@@ -343,12 +344,12 @@ class OcppGateway:
             ChargerStateRepository(info.tenant_id).seen(info.charger_id, now_rfc3339())
             self._last_seen[key] = now
 
-    def _station(self, info: ConnectionInfo, charger: Charger) -> StationService:
+    def _station(self, info: ConnectionInfo, charger: Charger, sender: Sender) -> StationService:
         from chalicelib.composition import billing_hooks
 
         tenant = info.tenant_id
         return StationService(
             charger, info.protocol, state=ChargerStateRepository(tenant), sessions=SessionRepository(tenant),
             tokens=TokenRepository(tenant), meter_values=MeterValueRepository(tenant),
-            events=ChargerEventRepository(tenant), hooks=billing_hooks(tenant, charger),
+            events=ChargerEventRepository(tenant), hooks=billing_hooks(tenant, charger, lambda: sender),
         )

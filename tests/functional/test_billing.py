@@ -1,0 +1,176 @@
+"""The billing workflow on moto's Step Functions engine, its tasks run by app.py's functions, against the
+Stripe sandbox: a paid session is priced, captured, split and ledgered to the cent, once."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+
+from infra.local.stripe_sandbox.server import LocalStripe
+from tests.functional.conftest import SITE, Api, register_charger
+from tests.functional.ocpp import ChargerConnection
+from tests.functional.payments import TARIFF, deliver, latest_event, onboard, stripe_sandbox
+
+__all__ = ["stripe_sandbox"]
+
+
+class Billing:
+    def __init__(self, api: Api, workflows: Any, sandbox: LocalStripe, cp: ChargerConnection) -> None:
+        self.api, self.workflows, self.sandbox, self.cp = api, workflows, sandbox, cp
+        self.tenant_id = api.get("/v1/tenant").json["id"]
+
+    def wait(self, session_id: str) -> dict[str, Any]:
+        from chalicelib.billing.hooks import billing_execution_name
+        from chalicelib.workflows.starter import execution_arn
+        from infra.local.workflows import wait_for_execution
+
+        arn = execution_arn(self.workflows.state_machine_arns["billing"],
+                            billing_execution_name(self.tenant_id, session_id))
+        result: dict[str, Any] = wait_for_execution(self.workflows.client("stepfunctions"), arn, timeout=30)
+        return result
+
+    def pay_and_start(self, meter_start: int = 1000) -> tuple[str, str]:
+        """A driver pays on the hosted page; the charger takes the remote start and starts. (payment, tx)"""
+        response = self.api._client.http.post("/pay/" + self.api.get("/v1/tenant").json["slug"] + "/CP-1/1",
+                                              headers={"Content-Type": "application/x-www-form-urlencoded"}, body="")
+        assert response.status_code == 303, response.body
+        paid = requests.post(response.headers["Location"], data={"cardnumber": "4242424242424242"},
+                             allow_redirects=False, timeout=5)
+        payment_id = paid.headers["Location"].rsplit("/", 1)[-1]
+        assert deliver(self.api, latest_event(self.sandbox, "checkout.session.completed")).status == 200
+        start = [c for c in self.cp.platform_calls() if c[2] == "RemoteStartTransaction"][-1]
+        assert self.cp.send_raw(f'[3,"{start[1]}",{{"status": "Accepted"}}]') is None
+        tx = self.cp.result("StartTransaction", {"connectorId": 1, "idTag": start[3]["idTag"],
+                                                 "meterStart": meter_start, "timestamp": "2026-11-21T08:00:00Z"})
+        assert tx["idTagInfo"]["status"] == "Accepted"
+        return payment_id, str(tx["transactionId"])
+
+    def stop(self, tx: str, meter_stop: int, at: str = "2026-11-21T09:00:00Z") -> str:
+        self.cp.result("StopTransaction", {"transactionId": int(tx), "meterStop": meter_stop, "timestamp": at})
+        sessions = self.api.get("/v1/sessions").json["items"]
+        return str(next(s for s in sessions if s["transaction_id"] == tx)["id"])
+
+
+@pytest.fixture
+def billing(tenant_a: Api, cp: ChargerConnection, workflows: Any, stripe_sandbox: LocalStripe) -> Billing:
+    """Tenant A's CP-1 at a site whose owner takes 30% and eMSP 5% (platform 5%), all onboarded; 0.30 EUR/kWh
+    excl. 21% VAT on the site."""
+    owner = tenant_a.post("/v1/parties", {"role": "OWNER", "name": "Owner"}).json
+    emsp = tenant_a.post("/v1/parties", {"role": "EMSP", "name": "eMSP"}).json
+    for path in (f"/v1/parties/{owner['id']}/onboarding-link", f"/v1/parties/{emsp['id']}/onboarding-link",
+                 "/v1/tenant/onboarding-link"):
+        onboard(tenant_a, stripe_sandbox, path)
+    tariff = tenant_a.post("/v1/tariffs", TARIFF).json
+    site_id = tenant_a.get("/v1/chargers/CP-1").json["site_id"]
+    assert tenant_a.patch(f"/v1/sites/{site_id}", {"tariff_id": tariff["id"], "revenue_split": [
+        {"party_id": owner["id"], "share_bps": 3000}, {"party_id": emsp["id"], "share_bps": 500}]}).status == 200
+    cp.result("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"})
+    return Billing(tenant_a, workflows, stripe_sandbox, cp)
+
+
+def test_a_paid_session_is_captured_split_and_ledgered_to_the_cent(billing: Billing) -> None:
+    payment_id, tx = billing.pay_and_start()
+    session_id = billing.stop(tx, meter_stop=13_333)  # 12.333 kWh
+    assert billing.wait(session_id)["status"] == "SUCCEEDED"
+
+    session = billing.api.get(f"/v1/sessions/{session_id}").json
+    # 12.333 kWh x 0.30 = 3.6999 -> 3.70 excl; VAT 21% of 3.6999 = 0.776979 -> 0.78; 4.48 incl.
+    assert session["cost"] == {"excl_vat": 370, "incl_vat": 448} and session["billing"] == "billed"
+    cdr = billing.api.get(f"/v1/cdrs/{session['cdr_id']}").json
+    assert cdr["total_cost"] == {"excl_vat": 3.7, "incl_vat": 4.48} and cdr["total_energy"] == 12.333
+    assert cdr["session_id"] == session_id and cdr["cdr_token"]["type"] == "AD_HOC_USER"
+
+    intent = next(i for i in billing.sandbox.payment_intents() if i["metadata"].get("payment_id") == payment_id)
+    assert intent["status"] == "succeeded" and intent["amount_received"] == 448
+    entry = billing.api.get("/v1/ledger").json["items"][0]
+    assert entry["gross"] == 448 and entry["vat"] == 78
+    # 448 split: platform 5% = 22.4, owner 30% = 134.4, eMSP 5% = 22.4, CPO the rest (268.8).
+    amounts = {t["role"]: t["amount"] for t in entry["transfers"]}
+    assert amounts == {"OWNER": 134, "EMSP": 22, "CPO": 269} and entry["platform_fee"] == 23
+    assert entry["platform_fee"] + sum(amounts.values()) == entry["gross"]
+    transfers = [t for t in billing.sandbox.transfers() if t["transfer_group"] == session_id]
+    assert sorted(t["amount"] for t in transfers) == [22, 134, 269]
+    assert all(t["source_transaction"] == intent["latest_charge"] for t in transfers)
+    view = billing.api.with_key(None).get(f"/pay/sessions/{payment_id}", headers={"Accept": "application/json"}).json
+    assert view["status"] == "captured" and view["receipt"]["total_incl_vat"] == 448
+
+
+def test_a_stripe_5xx_on_capture_is_retried_without_a_second_capture(billing: Billing) -> None:
+    payment_id, tx = billing.pay_and_start()
+    # The capture happens but its answer is lost twice: Step Functions retries the step.
+    billing.sandbox.fail_next("/v1/payment_intents/*/capture", times=2, when="after")
+    session_id = billing.stop(tx, meter_stop=11_000)  # 10 kWh: 3.00 + 0.63 VAT
+    assert billing.wait(session_id)["status"] == "SUCCEEDED"
+    intent = next(i for i in billing.sandbox.payment_intents() if i["metadata"].get("payment_id") == payment_id)
+    assert intent["amount_received"] == 363
+    captures = [e for e in billing.sandbox.events("charge.captured") if e["data"]["object"]["payment_intent"]
+                == intent["id"]]
+    assert len(captures) == 1
+
+
+def test_billing_run_again_charges_and_transfers_nothing_twice(billing: Billing) -> None:
+    _, tx = billing.pay_and_start()
+    session_id = billing.stop(tx, meter_stop=11_000)
+    assert billing.wait(session_id)["status"] == "SUCCEEDED"
+    before = (len(billing.sandbox.transfers()), [i["amount_received"] for i in billing.sandbox.payment_intents()])
+    # The same session's stop replayed by the charger does not start billing again...
+    billing.cp.result("StopTransaction", {"transactionId": int(tx), "meterStop": 11_000,
+                                          "timestamp": "2026-11-21T09:00:00Z"})
+    # ...and every step run again by hand (an operator re-running billing) does nothing new.
+    from chalicelib.composition import billing_steps
+
+    steps = billing_steps(billing.tenant_id)
+    for step in (steps.price, steps.collect, steps.split, steps.record_ledger, steps.send_receipt):
+        step(session_id)
+    after = (len(billing.sandbox.transfers()), [i["amount_received"] for i in billing.sandbox.payment_intents()])
+    assert after == before
+    assert len(billing.api.get("/v1/ledger").json["items"]) == 1
+
+
+def test_an_rfid_session_records_a_receivable_and_moves_no_money(billing: Billing) -> None:
+    billing.api.post("/v1/tokens", {"uid": "RFID-1"})
+    tx = billing.cp.result("StartTransaction", {"connectorId": 2, "idTag": "RFID-1", "meterStart": 0,
+                                                "timestamp": "2026-11-21T08:00:00Z"})["transactionId"]
+    session_id = billing.stop(str(tx), meter_stop=10_000)
+    assert billing.wait(session_id)["status"] == "SUCCEEDED"
+    entry = billing.api.get("/v1/ledger").json["items"][0]
+    assert entry["gross"] == 0 and entry["receivable"] == 363 and entry["platform_fee"] == 0
+    assert not [t for t in billing.sandbox.transfers() if t["transfer_group"] == session_id]
+
+
+def test_a_billing_failure_marks_the_session_failed_and_moves_no_money(billing: Billing) -> None:
+    import stripe
+
+    payment_id, tx = billing.pay_and_start()
+    # The hold is gone (cancelled behind the platform's back): the capture is refused for good.
+    intent = next(i for i in billing.sandbox.payment_intents() if i["metadata"].get("payment_id") == payment_id)
+    stripe.StripeClient("sk_test_x", base_addresses={"api": billing.sandbox.url}).v1.payment_intents.cancel(intent["id"])
+    session_id = billing.stop(tx, meter_stop=11_000)
+    assert billing.wait(session_id)["status"] == "FAILED"
+    assert billing.api.get(f"/v1/sessions/{session_id}").json["billing"] == "failed"
+    entry = billing.api.get("/v1/ledger").json["items"][0]
+    assert entry["status"] == "failed" and entry["gross"] is None and entry["transfers"] == []
+    assert not [t for t in billing.sandbox.transfers() if t["transfer_group"] == session_id]
+    view = billing.api.with_key(None).get(f"/pay/sessions/{payment_id}", headers={"Accept": "application/json"}).json
+    assert view["status"] == "failed"
+
+
+def test_a_session_whose_cost_reaches_the_hold_is_stopped_and_captures_the_hold(
+        billing: Billing, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("chalicelib.billing.hooks.HOLD_CHECK_INTERVAL_S", 0.0)
+    assert billing.api.patch("/v1/tenant", {"checkout_hold": 200}).status == 200  # 2.00 EUR held
+    payment_id, tx = billing.pay_and_start(meter_start=0)
+    reading = {"connectorId": 1, "transactionId": int(tx), "meterValue": [
+        {"timestamp": "2026-11-21T08:30:00Z", "sampledValue": [{"value": "4000"}]}]}
+    billing.cp.result("MeterValues", reading)  # 4 kWh: 1.45 incl. VAT, under the hold
+    assert not [c for c in billing.cp.platform_calls() if c[2] == "RemoteStopTransaction"]
+    reading["meterValue"][0].update(timestamp="2026-11-21T08:45:00Z", sampledValue=[{"value": "6000"}])
+    billing.cp.result("MeterValues", reading)  # 6 kWh: 2.18 incl. VAT, over the hold
+    stops = [c for c in billing.cp.platform_calls() if c[2] == "RemoteStopTransaction"]
+    assert len(stops) == 1 and stops[0][3] == {"transactionId": int(tx)}
+    session_id = billing.stop(tx, meter_stop=6100, at="2026-11-21T08:46:00Z")
+    assert billing.wait(session_id)["status"] == "SUCCEEDED"
+    entry = billing.api.get("/v1/ledger").json["items"][0]
+    assert entry["gross"] == 200 and entry["receivable"] == entry["cost"]["incl_vat"] - 200
+    assert entry["platform_fee"] + sum(t["amount"] for t in entry["transfers"]) == 200
