@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from infra.local.stripe_sandbox.server import LocalStripe
-from tests.functional.conftest import SITE, Api, register_charger
+from tests.functional.conftest import Api
 from tests.functional.ocpp import ChargerConnection
 from tests.functional.payments import TARIFF, deliver, latest_event, onboard, stripe_sandbox
 
@@ -161,12 +161,13 @@ def test_a_session_whose_cost_reaches_the_hold_is_stopped_and_captures_the_hold(
     monkeypatch.setattr("chalicelib.billing.hooks.HOLD_CHECK_INTERVAL_S", 0.0)
     assert billing.api.patch("/v1/tenant", {"checkout_hold": 200}).status == 200  # 2.00 EUR held
     payment_id, tx = billing.pay_and_start(meter_start=0)
-    reading = {"connectorId": 1, "transactionId": int(tx), "meterValue": [
-        {"timestamp": "2026-11-21T08:30:00Z", "sampledValue": [{"value": "4000"}]}]}
-    billing.cp.result("MeterValues", reading)  # 4 kWh: 1.45 incl. VAT, under the hold
+    def reading(at: str, wh: int) -> dict[str, Any]:
+        return {"connectorId": 1, "transactionId": int(tx),
+                "meterValue": [{"timestamp": at, "sampledValue": [{"value": str(wh)}]}]}
+
+    billing.cp.result("MeterValues", reading("2026-11-21T08:30:00Z", 4000))  # 4 kWh: 1.45 incl. VAT, under
     assert not [c for c in billing.cp.platform_calls() if c[2] == "RemoteStopTransaction"]
-    reading["meterValue"][0].update(timestamp="2026-11-21T08:45:00Z", sampledValue=[{"value": "6000"}])
-    billing.cp.result("MeterValues", reading)  # 6 kWh: 2.18 incl. VAT, over the hold
+    billing.cp.result("MeterValues", reading("2026-11-21T08:45:00Z", 6000))  # 6 kWh: 2.18 incl. VAT, over
     stops = [c for c in billing.cp.platform_calls() if c[2] == "RemoteStopTransaction"]
     assert len(stops) == 1 and stops[0][3] == {"transactionId": int(tx)}
     session_id = billing.stop(tx, meter_stop=6100, at="2026-11-21T08:46:00Z")

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any
 
 from tests.functional.conftest import Api, charger_body
@@ -38,14 +39,15 @@ def test_an_invalid_tariff_is_a_400_naming_the_field(tenant_a: Api) -> None:
 def test_a_tariff_in_use_by_a_site_charger_or_the_tenant_cannot_be_deleted(
         tenant_a: Api, site_a: dict[str, Any]) -> None:
     tariff = tenant_a.post("/v1/tariffs", TARIFF).json
-    for assign, unassign in [
+    cases: list[tuple[Callable[[], Any], Callable[[], Any]]] = [
         (lambda: tenant_a.patch(f"/v1/sites/{site_a['id']}", {"tariff_id": tariff["id"]}),
          lambda: tenant_a.patch(f"/v1/sites/{site_a['id']}", {"tariff_id": None})),
         (lambda: tenant_a.post("/v1/chargers", charger_body("CP-T", site_a["id"], tariff_id=tariff["id"])),
          lambda: tenant_a.patch("/v1/chargers/CP-T", {"tariff_id": None})),
         (lambda: tenant_a.patch("/v1/tenant", {"default_tariff_id": tariff["id"]}),
          lambda: tenant_a.patch("/v1/tenant", {"default_tariff_id": None})),
-    ]:
+    ]
+    for assign, unassign in cases:
         assert assign().status in (200, 201)
         reply = tenant_a.delete(f"/v1/tariffs/{tariff['id']}")
         assert reply.status == 409 and reply.json["error"]["code"] == "tariff_in_use"
