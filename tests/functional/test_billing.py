@@ -145,7 +145,8 @@ def test_a_billing_failure_marks_the_session_failed_and_moves_no_money(billing: 
     payment_id, tx = billing.pay_and_start()
     # The hold is gone (cancelled behind the platform's back): the capture is refused for good.
     intent = next(i for i in billing.sandbox.payment_intents() if i["metadata"].get("payment_id") == payment_id)
-    stripe.StripeClient("sk_test_x", base_addresses={"api": billing.sandbox.url}).v1.payment_intents.cancel(intent["id"])
+    client = stripe.StripeClient("sk_test_x", base_addresses={"api": billing.sandbox.url})
+    client.v1.payment_intents.cancel(intent["id"])
     session_id = billing.stop(tx, meter_stop=11_000)
     assert billing.wait(session_id)["status"] == "FAILED"
     assert billing.api.get(f"/v1/sessions/{session_id}").json["billing"] == "failed"
@@ -160,7 +161,8 @@ def test_a_session_whose_cost_reaches_the_hold_is_stopped_and_captures_the_hold(
         billing: Billing, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("chalicelib.billing.hooks.HOLD_CHECK_INTERVAL_S", 0.0)
     assert billing.api.patch("/v1/tenant", {"checkout_hold": 200}).status == 200  # 2.00 EUR held
-    payment_id, tx = billing.pay_and_start(meter_start=0)
+    _, tx = billing.pay_and_start(meter_start=0)
+
     def reading(at: str, wh: int) -> dict[str, Any]:
         return {"connectorId": 1, "transactionId": int(tx),
                 "meterValue": [{"timestamp": at, "sampledValue": [{"value": str(wh)}]}]}
