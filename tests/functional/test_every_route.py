@@ -6,7 +6,11 @@ import pytest
 from app import app
 from tests.functional.conftest import Api
 
-PUBLIC = {("POST", "/v1/signup")}
+# Public by design: signup; the driver's pages (a QR sticker's link, the driver's own payment link);
+# Stripe's webhook (its signature is the credential); the page Stripe sends an onboarded party back to.
+PUBLIC = {("POST", "/v1/signup"), ("GET", "/pay/{slug}/{charger_id}/{connector}"),
+          ("POST", "/pay/{slug}/{charger_id}/{connector}"), ("GET", "/pay/sessions/{payment_id}"),
+          ("POST", "/webhooks/stripe"), ("GET", "/onboarding/{outcome}")}
 ADMIN_ONLY_READS = {("GET", "/v1/api-keys")}
 ROUTES = sorted((method, path) for path, entries in app.routes.items() for method in entries)
 SAMPLE_IDS = {"{site_id}": "site_01m7yaf07vkn4f6261jm03r57z", "{charger_id}": "CP-1", "{uid}": "AA",
