@@ -178,8 +178,8 @@ def test_billing_state_machine_may_invoke_only_the_billing_functions(synthesized
     (role_id,) = references_of(machine["Properties"]["RoleArn"])
     invoke = [s for s in statements_of_role(synthesized, role_id) if s["Action"] == "lambda:InvokeFunction"]
     (statement,) = invoke
-    arns = [{"Fn::GetAtt": [fid, "Arn"]} for fid in sorted(BILLING_TASKS)]
-    versions = [{"Fn::Join": ["", [arn, ":*"]]} for arn in arns]
+    arns: list[Any] = [{"Fn::GetAtt": [fid, "Arn"]} for fid in sorted(BILLING_TASKS)]
+    versions: list[Any] = [{"Fn::Join": ["", [arn, ":*"]]} for arn in arns]
     assert sorted(map(json.dumps, statement["Resource"])) == sorted(map(json.dumps, arns + versions))
 
 
@@ -196,7 +196,7 @@ def test_only_the_charger_handlers_start_billing_and_only_on_the_billing_state_m
                                   "evcharge-billing"}
     starter_roles = {role_id_of(functions[fid]) for fid in starters}
     (starter_role,) = starter_roles
-    states_statements = {}
+    states_statements: dict[str, list[dict[str, Any]]] = {}
     for role_id in {role_id_of(f) for f in functions.values()}:
         for statement in statements_of_role(synthesized, role_id):
             if any(a.startswith("states:") for a in actions(statement)):
