@@ -159,13 +159,15 @@ def tariff_lookup(tenant_id: str) -> TariffLookup:
 
 @lru_cache(maxsize=1)
 def payment_gateway() -> PaymentGateway:
-    """Stripe with the configured key; without one, the local runtime's sandbox (STRIPE_API_BASE)."""
+    """Stripe with the configured keys: STRIPE_SECRET_KEY, or in AWS the secret STRIPE_SECRET_ARN names (read
+    here, once per container); STRIPE_API_BASE points it at the local runtime's sandbox. Raises, and caches
+    nothing, while no key is set."""
+    from chalicelib.payments.secrets import stripe_keys
     from chalicelib.payments.stripe_gateway import StripePayments
 
     config = settings()
-    if config.stripe_secret_key is None:
-        raise RuntimeError("STRIPE_SECRET_KEY is not set: payments cannot be taken")
-    return StripePayments(config.stripe_secret_key, config.stripe_webhook_secret, api_base=config.stripe_api_base)
+    keys = stripe_keys(config)
+    return StripePayments(keys.secret_key, keys.webhook_secret, api_base=config.stripe_api_base)
 
 
 def party_service(tenant_id: str) -> PartyService:

@@ -22,7 +22,10 @@ class Settings:
     ws_management_url: str | None
     idempotency_table_name: str
     # Stripe: with no secret key the local runtime's sandbox stands in (stripe_api_base points at it).
+    # In AWS the keys are not in the environment but in the Secrets Manager secret stripe_secret_arn names,
+    # read on first use (chalicelib/payments/secrets.py); STRIPE_SECRET_KEY, when set, wins.
     stripe_secret_key: str | None
+    stripe_secret_arn: str | None
     stripe_webhook_secret: str
     stripe_api_base: str | None
     platform_fee_bps: int  # the platform operator's fee on every captured payment, in basis points
@@ -38,6 +41,7 @@ class Settings:
             ws_management_url=(os.environ.get("WS_MANAGEMENT_URL") or "").rstrip("/") or None,
             idempotency_table_name=os.environ.get("IDEMPOTENCY_TABLE_NAME", "evcharge-idempotency"),
             stripe_secret_key=os.environ.get("STRIPE_SECRET_KEY") or None,
+            stripe_secret_arn=os.environ.get("STRIPE_SECRET_ARN") or None,
             stripe_webhook_secret=os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
             stripe_api_base=(os.environ.get("STRIPE_API_BASE") or "").rstrip("/") or None,
             platform_fee_bps=int(os.environ.get("PLATFORM_FEE_BPS", "500")),

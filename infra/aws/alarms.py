@@ -13,6 +13,12 @@ from constructs import Construct
 PERIOD = Duration.minutes(5)
 
 
+def _sum_filled(metric_ids: list[str]) -> str:
+    """The sum of metrics that each publish only when something happens: a period where one has no data point
+    would otherwise leave the sum empty, and the alarm blind to the others."""
+    return " + ".join(f"FILL({metric_id}, 0)" for metric_id in metric_ids)
+
+
 class PlatformAlarms(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, alarm_email: str | None) -> None:
         super().__init__(scope, construct_id)
@@ -42,7 +48,7 @@ class PlatformAlarms(Construct):
     def dynamodb_throttling(self, alarm_id: str, table: dynamodb.ITable) -> cloudwatch.Alarm:
         """Requests DynamoDB refused for capacity (on demand still throttles past a partition's limits)."""
         throttled = cloudwatch.MathExpression(
-            expression="reads + writes",
+            expression=_sum_filled(["reads", "writes"]),
             using_metrics={
                 "reads": table.metric("ReadThrottleEvents", statistic="Sum", period=PERIOD),
                 "writes": table.metric("WriteThrottleEvents", statistic="Sum", period=PERIOD),
@@ -55,7 +61,7 @@ class PlatformAlarms(Construct):
     def failed_executions(self, workflow: str, machine: sfn.StateMachine) -> cloudwatch.Alarm:
         """Executions that failed, timed out or were aborted: for billing, a session nobody was charged for."""
         failed = cloudwatch.MathExpression(
-            expression="failed + timedout + aborted",
+            expression=_sum_filled(["failed", "timedout", "aborted"]),
             using_metrics={
                 "failed": machine.metric_failed(statistic="Sum", period=PERIOD),
                 "timedout": machine.metric_timed_out(statistic="Sum", period=PERIOD),
@@ -65,3 +71,20 @@ class PlatformAlarms(Construct):
             label="failed executions",
         )
         return self._alarm(f"{workflow}FailedExecutions", failed, f"Workflow {workflow}: failed executions")
+
+    def custom_metrics(self, alarm_id: str, *, namespace: str, service: str, metric_names: list[str],
+                       description: str) -> cloudwatch.Alarm:
+        """Any data point of the app's own counters (chalicelib.observability.count). Powertools gives each the
+        dimension `service` (POWERTOOLS_SERVICE_NAME), and an alarm sees only the dimensions it names."""
+        ids = [f"m{i}" for i in range(len(metric_names))]
+        summed = cloudwatch.MathExpression(
+            expression=_sum_filled(ids),
+            using_metrics={
+                metric_id: cloudwatch.Metric(namespace=namespace, metric_name=name, dimensions_map={"service": service},
+                                             statistic="Sum", period=PERIOD)
+                for metric_id, name in zip(ids, metric_names, strict=True)
+            },
+            period=PERIOD,
+            label=" + ".join(metric_names),
+        )
+        return self._alarm(alarm_id, summed, description)

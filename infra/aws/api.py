@@ -7,6 +7,7 @@ requirements.txt, so only the first synthesis after a requirements change downlo
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ FUNCTION_TYPE = "AWS::Serverless::Function"
 REST_API_ID = "RestAPI"
 REST_HANDLER_ID = "APIHandler"
 WEBSOCKET_API_ID = "WebsocketAPI"
+# Logical ids of the WebSocket handlers ($connect, $default, $disconnect).
+WEBSOCKET_HANDLER_IDS = frozenset({"WebsocketConnect", "WebsocketMessage", "WebsocketDisconnect"})
 
 
 def chalice_stage(project_dir: Path, *, role_arn: str, environment: dict[str, str]) -> dict[str, Any]:
@@ -50,10 +53,13 @@ def _execute_api_domain(logical_id: str, api: CfnResource) -> str:
 
 
 class PlatformApi(Construct):
-    """The Chalice app with its execution role. Grants are added to `role` by whoever owns the resource."""
+    """The Chalice app with its execution roles. Grants are added to the roles by whoever owns the resource.
+
+    `role_groups` gives some functions a role of their own (group name -> logical ids of its functions);
+    every other function runs with `role`."""
 
     def __init__(self, scope: Construct, construct_id: str, *, project_dir: Path, log_retention: logs.RetentionDays,
-                 environment: dict[str, str]) -> None:
+                 environment: dict[str, str], role_groups: Mapping[str, Collection[str]] | None = None) -> None:
         super().__init__(scope, construct_id)
         self.role = iam.Role(
             self, "FunctionRole",
@@ -73,8 +79,38 @@ class PlatformApi(Construct):
             raise ValueError("app.py has no WebSocket handlers (@app.on_ws_connect/_message/_disconnect), "
                              "so there is no WebSocket API for chargers")
         self.rest_api.add_property_override(f"DefinitionBody.{OPENAPI_EXTENSION}", gateway_responses())
+        self.roles: dict[str, iam.Role] = {}
+        self._role_of: dict[str, iam.Role] = {}
+        for group, logical_ids in (role_groups or {}).items():
+            if logical_ids:
+                self._own_role(group, frozenset(logical_ids))
         for logical_id, function in self.functions.items():
             self._log_to_own_group(logical_id, function, log_retention)
+
+    def _own_role(self, group: str, logical_ids: frozenset[str]) -> None:
+        unknown = logical_ids - self.functions.keys()
+        if unknown:
+            raise ValueError(f"role {group}: the app has no functions {sorted(unknown)}")
+        taken = logical_ids & self._role_of.keys()
+        if taken:
+            raise ValueError(f"role {group}: functions {sorted(taken)} already have a role")
+        role = iam.Role(
+            self, f"{group}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"The platform's {group} functions: only the grants the stack adds",
+        )
+        self.roles[group] = role
+        for logical_id in logical_ids:
+            self.functions[logical_id].add_property_override("Role", role.role_arn)
+            self._role_of[logical_id] = role
+
+    def role_of(self, logical_id: str) -> iam.Role:
+        """The role the function runs with."""
+        return self._role_of.get(logical_id, self.role)
+
+    @property
+    def all_roles(self) -> list[iam.Role]:
+        return [self.role, *self.roles.values()]
 
     def _of_type(self, resource_type: str) -> dict[str, CfnResource]:
         return {name: r for name, r in self._resources.items() if r.cfn_resource_type == resource_type}
@@ -114,10 +150,12 @@ class PlatformApi(Construct):
             {WEBSOCKET_API_ID: self.websocket_api.ref},
         )
 
-    def set_environment(self, key: str, value: str, *, except_functions: frozenset[str] = frozenset()) -> None:
-        """One environment variable on every function but those named (whose value would be a dependency cycle)."""
+    def set_environment(self, key: str, value: str, *, except_functions: Collection[str] = frozenset(),
+                        only: Collection[str] | None = None) -> None:
+        """One environment variable on every function (or on those in `only`) but those in `except_functions`
+        (whose value would be a dependency cycle)."""
         for logical_id in self.functions:
-            if logical_id not in except_functions:
+            if logical_id not in except_functions and (only is None or logical_id in only):
                 self.app.add_environment_variable(key, value, logical_id)
 
     def _log_to_own_group(self, logical_id: str, function: CfnResource, retention: logs.RetentionDays) -> None:
@@ -125,4 +163,4 @@ class PlatformApi(Construct):
         without retention first), and the only place the role may write logs to."""
         group = logs.LogGroup(self, f"{logical_id}Logs", retention=retention, removal_policy=RemovalPolicy.DESTROY)
         function.add_property_override("LoggingConfig", {"LogGroup": group.log_group_name, "LogFormat": "Text"})
-        group.grant_write(self.role)
+        group.grant_write(self.role_of(logical_id))

@@ -1,4 +1,4 @@
-"""Monthly AWS cost per charger, itemised: `python -m infra.aws.cost [ALARMS]` prints the README's tables.
+"""Monthly AWS cost per charger, itemised: `python -m infra.aws.cost [ALARM_METRICS]` prints the README's tables.
 
 Every input is in `Workload` (what a charger does, and what each frame costs the platform) or `Prices`
 (AWS list prices). Workload figures marked "assumed" should be replaced by the frame-path benchmark's
@@ -31,7 +31,7 @@ class Prices:
     logs_ingestion_gb: float = 0.50
     step_functions_transition: float = 0.025 / 1000  # Standard workflows
     secret_month: float = 0.40
-    alarm_month: float = 0.10  # a standard-resolution alarm on one metric
+    alarm_month: float = 0.10  # per metric of a standard-resolution alarm
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,15 @@ class Workload:
     disconnect_writes: float = 1
     frame_bytes: int = 400  # assumed: an OCPP 1.6 JSON frame, either direction (MeterValues are the largest)
     log_bytes_per_invocation: int = 500  # measured: an answered frame logs only its EMF metrics line
-    billing_transitions_per_session: int = 8  # assumed: the billing workflow arrives with a later issue
-    billing_lambda_invocations_per_session: int = 5  # assumed
-    billing_lambda_ms: float = 100  # assumed
+    # The billing workflow (chalicelib/workflows/billing.asl.json), once per session, on its path without a
+    # retry: 5 tasks (price, collect, split, ledger, receipt) and the IsBillable choice, each a Standard state
+    # transition (a test walks the ASL file to keep these equal to it). A retried task adds a transition and
+    # an invocation; sessions that are not billable stop after 2 transitions and 1 invocation.
+    billing_transitions_per_session: int = 6
+    billing_lambda_invocations_per_session: int = 5
+    billing_lambda_ms: float = 250  # assumed: collect and split wait for Stripe, the other steps only DynamoDB
+    billing_writes_per_session: float = 12  # assumed: CDR, ledger entry, payment and session updates
+    billing_reads_per_session: float = 20  # assumed: session, readings, tariff, site, parties, payment
 
 
 @dataclass(frozen=True)
@@ -109,14 +115,18 @@ def monthly_lines(w: Workload = Workload(), p: Prices = Prices()) -> list[Line]:
              p.step_functions_transition),
         Line("Billing workflow Lambda", billing_invocations, "request",
              p.lambda_request + w.lambda_memory_gb * w.billing_lambda_ms / 1000 * p.lambda_arm64_gb_second),
+        Line("Billing workflow DynamoDB writes", sessions * w.billing_writes_per_session, "WRU",
+             p.dynamodb_write_unit),
+        Line("Billing workflow DynamoDB reads", sessions * w.billing_reads_per_session, "RRU", p.dynamodb_read_unit),
     ]
 
 
-def fixed_lines(alarms: int, p: Prices = Prices()) -> list[Line]:
-    """What one deployment costs whatever its number of chargers (table storage aside)."""
+def fixed_lines(alarm_metrics: int, p: Prices = Prices()) -> list[Line]:
+    """What one deployment costs whatever its number of chargers (table storage aside). CloudWatch bills an
+    alarm on a metric math expression for each metric in it."""
     return [
         Line("Secrets Manager: the Stripe keys", 1, "secret", p.secret_month),
-        Line("CloudWatch alarms", alarms, "alarm", p.alarm_month),
+        Line("CloudWatch alarm metrics", alarm_metrics, "metric", p.alarm_month),
     ]
 
 
@@ -135,13 +145,15 @@ def markdown_table(lines: list[Line], total_label: str) -> str:
     return "\n".join(rows)
 
 
-def report(alarms: int) -> str:
+def report(alarm_metrics: int) -> str:
     return "\n\n".join([
         markdown_table(monthly_lines(), "total per charger"),
-        markdown_table(fixed_lines(alarms), "per deployment"),
+        markdown_table(fixed_lines(alarm_metrics), "per deployment"),
     ])
 
 
 if __name__ == "__main__":
-    # The stack's alarms: one per function, one per table, one per workflow (6 with today's app).
-    print(report(alarms=int(sys.argv[1]) if len(sys.argv) > 1 else 6))
+    # The metrics the stack's alarms watch: Errors of each of the 10 functions, reads and writes throttled on
+    # each of the 2 tables, failed, timed-out and aborted executions of the billing workflow, and the app's
+    # BillingFailed and BillingNotStarted (19 with today's app; tests/infra/test_cost.py counts them).
+    print(report(alarm_metrics=int(sys.argv[1]) if len(sys.argv) > 1 else 19))

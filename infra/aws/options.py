@@ -12,6 +12,7 @@ RETENTION_BY_DAYS = {
     14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH, 60: logs.RetentionDays.TWO_MONTHS,
     90: logs.RetentionDays.THREE_MONTHS, 180: logs.RetentionDays.SIX_MONTHS, 365: logs.RetentionDays.ONE_YEAR,
 }
+MAX_FEE_BPS = 10_000  # all of the payment
 
 
 class ContextSource(Protocol):
@@ -34,6 +35,8 @@ class DeploymentOptions:
     domain: CustomDomain | None = None
     alarm_email: str | None = None
     log_retention_days: int = 30
+    # The platform operator's fee on every captured payment, in basis points (500 = 5 %): PLATFORM_FEE_BPS.
+    platform_fee_bps: int = 500
 
     @property
     def log_retention(self) -> logs.RetentionDays:
@@ -60,8 +63,12 @@ class DeploymentOptions:
         retention_days = int(text("logRetentionDays") or cls.log_retention_days)
         if retention_days not in RETENTION_BY_DAYS:
             raise ValueError(f"logRetentionDays must be one of {sorted(RETENTION_BY_DAYS)}")
+        fee = text("platformFeeBps")
+        if fee is not None and not (fee.isdigit() and int(fee) <= MAX_FEE_BPS):
+            raise ValueError(f"platformFeeBps must be a whole number of basis points from 0 to {MAX_FEE_BPS}")
         return cls(
             stack_name=text("stackName") or cls.stack_name,
+            platform_fee_bps=int(fee) if fee is not None else cls.platform_fee_bps,
             domain=domain,
             alarm_email=text("alarmEmail"),
             log_retention_days=retention_days,

@@ -11,7 +11,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra.aws.alarms import PlatformAlarms
-from infra.aws.api import API_STAGE, REST_HANDLER_ID, PlatformApi
+from infra.aws.api import API_STAGE, REST_HANDLER_ID, WEBSOCKET_HANDLER_IDS, PlatformApi
 from infra.aws.edge import ChargerEdge
 from infra.aws.options import DeploymentOptions
 from infra.aws.tables import idempotency_table, platform_table
@@ -34,6 +34,15 @@ TABLE_ACTIONS = (
 IDEMPOTENCY_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 # The Stripe keys' shape; the CPO puts the real values in after the first deploy (README).
 STRIPE_SECRET_TEMPLATE = {"secret_key": "", "webhook_secret": ""}
+# Which functions start each workflow (chalicelib.workflows.starter): only they get its ARN in their environment
+# and may start and describe its executions. The billing workflow starts when a charger ends a session
+# (chalicelib/billing/hooks.py, from the OCPP frame handlers); no REST route starts it.
+WORKFLOW_STARTERS: dict[str, frozenset[str]] = {"billing": WEBSOCKET_HANDLER_IDS}
+# The app's own counters that mean a session may go unbilled (chalicelib/billing: steps.py, hooks.py).
+BILLING_ALARM_METRICS = ["BillingFailed", "BillingNotStarted"]
+# Role groups: functions that are not in one run with the REST handler's role.
+CHARGER_ROLE = "Charger"
+WORKFLOW_TASK_ROLE = "WorkflowTask"
 
 
 class PlatformStack(Stack):
@@ -49,6 +58,14 @@ class PlatformStack(Stack):
             secret_string_value=SecretValue.unsafe_plain_text(json.dumps(STRIPE_SECRET_TEMPLATE)),
         )
         workflows = workflow_files(workflows_dir or project_dir / "chalicelib" / "workflows")
+        unstarted = sorted({w.name for w in workflows} - WORKFLOW_STARTERS.keys())
+        if unstarted:
+            raise ValueError(f"workflows {unstarted}: name the functions that start them in WORKFLOW_STARTERS")
+        # The workflows' task functions: they get a role of their own, without the charger-facing grants.
+        task_ids = frozenset().union(*(w.function_ids() for w in workflows))
+        both = task_ids & (WEBSOCKET_HANDLER_IDS | {REST_HANDLER_ID})
+        if both:
+            raise ValueError(f"functions {sorted(both)} are both entrypoints and workflow tasks")
 
         retention = options.log_retention
         api = PlatformApi(
@@ -59,10 +76,13 @@ class PlatformStack(Stack):
                 "STRIPE_SECRET_ARN": stripe.secret_arn,
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": SERVICE_NAME,
-                **{state_machine_arn_variable(w.name): state_machine_arn(options.stack_name, w.name)
-                   for w in workflows},
+                "PLATFORM_FEE_BPS": str(options.platform_fee_bps),
             },
+            role_groups={CHARGER_ROLE: WEBSOCKET_HANDLER_IDS, WORKFLOW_TASK_ROLE: task_ids},
         )
+        for w in workflows:
+            api.set_environment(state_machine_arn_variable(w.name), state_machine_arn(options.stack_name, w.name),
+                                only=WORKFLOW_STARTERS[w.name])
         edge = ChargerEdge(self, "ChargerEdge", websocket_origin_domain=api.websocket_origin_domain(),
                            stage=API_STAGE, domain=options.domain)
         api.set_environment("OCPP_BASE_URL", edge.ocpp_base_url)
@@ -72,30 +92,35 @@ class PlatformStack(Stack):
         # request it answers (README: Deploying to AWS, known limits).
         api.set_environment("PUBLIC_BASE_URL", api.rest_url(), except_functions=frozenset({REST_HANDLER_ID}))
 
-        table.grant(api.role, *TABLE_ACTIONS)
-        idempotency.grant(api.role, *IDEMPOTENCY_ACTIONS)
-        api.role.add_to_policy(iam.PolicyStatement(
-            actions=["secretsmanager:GetSecretValue"], resources=[stripe.secret_arn],
-        ))
-        api.role.add_to_policy(iam.PolicyStatement(
-            actions=["execute-api:ManageConnections"], resources=[api.connections_arn()],
-        ))
+        # REST handler (api.role) and charger-facing handlers: the table, the Stripe keys, commands to chargers;
+        # the frame handlers also answer replayed frames once (the idempotency table). Workflow tasks: the
+        # table and the Stripe keys only.
+        charger_role = api.roles[CHARGER_ROLE]
+        for role in api.all_roles:
+            table.grant(role, *TABLE_ACTIONS)
+            role.add_to_policy(iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue"], resources=[stripe.secret_arn],
+            ))
+        idempotency.grant(charger_role, *IDEMPOTENCY_ACTIONS)
+        for role in (api.role, charger_role):
+            role.add_to_policy(iam.PolicyStatement(
+                actions=["execute-api:ManageConnections"], resources=[api.connections_arn()],
+            ))
 
         self.workflows = Workflows(
             self, "Workflows", files=workflows, stack_name=options.stack_name,
             function_arns={logical_id: api.function_arn(logical_id) for logical_id in api.functions},
             log_retention=retention,
         )
-        if self.workflows.state_machines:
-            api.role.add_to_policy(iam.PolicyStatement(
-                actions=["states:StartExecution"],
-                resources=[m.state_machine_arn for m in self.workflows.state_machines.values()],
-            ))
-            # WorkflowStarter asks whether an execution of a name exists before it starts one.
-            api.role.add_to_policy(iam.PolicyStatement(
-                actions=["states:DescribeExecution"],
-                resources=[execution_arns(options.stack_name, name) for name in self.workflows.state_machines],
-            ))
+        for name, machine in self.workflows.state_machines.items():
+            for role in dict.fromkeys(api.role_of(logical_id) for logical_id in sorted(WORKFLOW_STARTERS[name])):
+                role.add_to_policy(iam.PolicyStatement(
+                    actions=["states:StartExecution"], resources=[machine.state_machine_arn],
+                ))
+                # WorkflowStarter asks whether an execution of a name exists before it starts one.
+                role.add_to_policy(iam.PolicyStatement(
+                    actions=["states:DescribeExecution"], resources=[execution_arns(options.stack_name, name)],
+                ))
 
         alarms = PlatformAlarms(self, "Alarms", alarm_email=options.alarm_email)
         for logical_id, function in api.functions.items():
@@ -104,6 +129,11 @@ class PlatformStack(Stack):
         alarms.dynamodb_throttling("IdempotencyTableThrottling", idempotency)
         for name, machine in self.workflows.state_machines.items():
             alarms.failed_executions(name, machine)
+        if "billing" in self.workflows.state_machines:
+            alarms.custom_metrics(
+                "BillingProblems", namespace=SERVICE_NAME, service=SERVICE_NAME, metric_names=BILLING_ALARM_METRICS,
+                description="A session's billing failed for good, or its billing workflow could not be started",
+            )
 
         CfnOutput(self, "RestApiUrl", value=api.rest_url(), description="The REST API (/v1/...)")
         CfnOutput(self, "ChargerWebSocketUrl", value=edge.ocpp_base_url,

@@ -17,6 +17,7 @@ from chalicelib.store.idempotency import idempotency_table_schema
 from chalicelib.store.table import table_schema
 from infra.aws.edge import REWRITE_FUNCTION_FILE
 from infra.aws.gateway_responses import ROUTE_NOT_FOUND_MESSAGE
+from infra.aws.options import DeploymentOptions
 from infra.aws.stack import IDEMPOTENCY_ACTIONS, TABLE_ACTIONS
 from tests.infra.conftest import Synthesized
 
@@ -243,21 +244,42 @@ def test_function_role_may_manage_only_the_websocket_apis_connections_and_read_o
     for statement in iam_statements(synthesized.template):
         for action in actions_of(statement):
             by_action.setdefault(action, []).append(statement)
-    (manage,) = by_action["execute-api:ManageConnections"]
-    assert references(manage["Resource"]) == {"WebsocketAPI"}
-    assert manage["Resource"]["Fn::Sub"][0].endswith(":${WebsocketAPI}/api/*/@connections/*")
-    (secret,) = by_action["secretsmanager:GetSecretValue"]
-    assert actions_of(secret) == ["secretsmanager:GetSecretValue"]
-    assert secret["Resource"] == {"Ref": synthesized.one("AWS::SecretsManager::Secret")[0]}
+    assert len(by_action["execute-api:ManageConnections"]) == 2  # the REST handler's and the chargers' roles
+    for manage in by_action["execute-api:ManageConnections"]:
+        assert references(manage["Resource"]) == {"WebsocketAPI"}
+        assert manage["Resource"]["Fn::Sub"][0].endswith(":${WebsocketAPI}/api/*/@connections/*")
+    assert len(by_action["secretsmanager:GetSecretValue"]) == 3  # every role: each may take payments
+    for secret in by_action["secretsmanager:GetSecretValue"]:
+        assert actions_of(secret) == ["secretsmanager:GetSecretValue"]
+        assert secret["Resource"] == {"Ref": synthesized.one("AWS::SecretsManager::Secret")[0]}
 
 
-def test_functions_run_with_the_stacks_role_not_a_generated_one(synthesized: Synthesized) -> None:
+def test_functions_run_with_the_stacks_roles_not_generated_ones(synthesized: Synthesized) -> None:
+    """Three roles: the REST handler's, the charger handlers' and the workflow tasks'; only the stack's grants."""
     roles = synthesized.resources("AWS::IAM::Role")
-    role_ids = {references(f["Properties"]["Role"]).pop() for f in functions(synthesized).values()}
-    assert len(role_ids) == 1
-    (role_id,) = role_ids
-    assert "Policies" not in roles[role_id]["Properties"]
-    assert "ManagedPolicyArns" not in roles[role_id]["Properties"]
+    role_of = {name: references(f["Properties"]["Role"]).pop() for name, f in functions(synthesized).items()}
+    groups: dict[str, set[str]] = {}
+    for name, role_id in role_of.items():
+        groups.setdefault(role_id, set()).add(name)
+    assert sorted(groups.values(), key=sorted) == sorted([
+        {"APIHandler"}, set(WEBSOCKET_HANDLERS.values()),
+        {"BillPrice", "BillCollect", "BillSplit", "BillLedger", "BillReceipt", "BillFail"},
+    ], key=sorted)
+    for role_id in groups:
+        assert "Policies" not in roles[role_id]["Properties"]
+        assert "ManagedPolicyArns" not in roles[role_id]["Properties"]
+        assert roles[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [{
+            "Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}]
+
+
+def test_the_rest_handler_neither_starts_workflows_nor_uses_the_idempotency_table(synthesized: Synthesized) -> None:
+    role_id = references(functions(synthesized)["APIHandler"]["Properties"]["Role"]).pop()
+    idempotency_id, _ = the_table(synthesized, "id")
+    for policy in synthesized.resources("AWS::IAM::Policy").values():
+        if policy["Properties"]["Roles"] == [{"Ref": role_id}]:
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                assert not any(a.startswith("states:") for a in actions_of(statement)), statement
+                assert idempotency_id not in references(statement["Resource"]), statement
 
 
 # -- CloudFront ---------------------------------------------------------------------------------------------
@@ -324,6 +346,61 @@ def test_gateway_defaults_answer_in_the_contracts_error_shape(synthesized: Synth
 def test_stripe_secret_starts_with_empty_keys(synthesized: Synthesized) -> None:
     _, secret = synthesized.one("AWS::SecretsManager::Secret")
     assert json.loads(secret["Properties"]["SecretString"]) == {"secret_key": "", "webhook_secret": ""}
+
+
+def test_functions_know_the_platform_fee(synthesized: Synthesized) -> None:
+    for name, function in functions(synthesized).items():
+        assert function["Properties"]["Environment"]["Variables"]["PLATFORM_FEE_BPS"] == "500", name
+
+
+def test_platform_fee_is_a_context_value_in_basis_points() -> None:
+    assert DeploymentOptions.from_context(Context({})).platform_fee_bps == 500
+    assert DeploymentOptions.from_context(Context({"platformFeeBps": "250"})).platform_fee_bps == 250
+    assert DeploymentOptions.from_context(Context({"platformFeeBps": 0})).platform_fee_bps == 0
+    for bad in ("5%", "-1", "10001", "2.5"):
+        with pytest.raises(ValueError, match="platformFeeBps"):
+            DeploymentOptions.from_context(Context({"platformFeeBps": bad}))
+
+
+class Context:
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    def try_get_context(self, key: str) -> Any:
+        return self.values.get(key)
+
+
+def test_billing_problems_the_app_counts_raise_an_alarm(
+        synthesized: Synthesized, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The alarm watches the very metrics chalicelib.observability.count emits for BillingFailed and
+    BillingNotStarted with the functions' environment: same namespace, same dimensions (else it never fires)."""
+    from chalicelib.observability import count
+
+    env = functions(synthesized)["BillFail"]["Properties"]["Environment"]["Variables"]
+    for key in ("POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"):
+        monkeypatch.setenv(key, env[key])
+    emitted = []
+    for metric in ("BillingFailed", "BillingNotStarted"):
+        capsys.readouterr()
+        count(metric)
+        record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        (directive,) = record["_aws"]["CloudWatchMetrics"]
+        (dimension_names,) = directive["Dimensions"]
+        emitted.append({"Namespace": directive["Namespace"], "MetricName": metric,
+                        "Dimensions": [{"Name": n, "Value": record[n]} for n in dimension_names]})
+    watching = []
+    for alarm in synthesized.resources("AWS::CloudWatch::Alarm").values():
+        stats = [m["MetricStat"] for m in alarm["Properties"].get("Metrics", []) if "MetricStat" in m]
+        if {m["Metric"]["MetricName"] for m in stats} == {"BillingFailed", "BillingNotStarted"}:
+            watching.append((alarm["Properties"], stats))
+    ((alarm, stats),) = watching
+    assert sorted((s["Metric"] for s in stats), key=str) == sorted(emitted, key=str)
+    assert all(s["Stat"] == "Sum" for s in stats)
+    (expression,) = [m for m in alarm["Metrics"] if "Expression" in m]
+    assert expression["Expression"] == "FILL(m0, 0) + FILL(m1, 0)"  # either one alone breaches
+    assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["AlarmActions"]
 
 
 def test_every_function_has_an_errors_alarm(synthesized: Synthesized) -> None:

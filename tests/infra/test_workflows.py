@@ -16,9 +16,11 @@ from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
 
 from infra.aws.alarms import PlatformAlarms
-from infra.aws.stack import PROJECT_DIR
+from infra.aws.stack import PROJECT_DIR, TABLE_ACTIONS, WORKFLOW_STARTERS
 from infra.aws.workflows import Workflows, state_machine_arn_variable, workflow_files
 from tests.infra.conftest import Synthesized
+from tests.infra.test_stack import actions_of as actions
+from tests.infra.test_stack import references as references_of
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "workflows"
 FUNCTION_ARNS = {
@@ -122,5 +124,121 @@ def test_the_deployed_stack_has_exactly_the_workflows_of_chalicelib(synthesized:
             function_id = placeholder.removesuffix("FunctionArn")
             assert function_id in functions
             assert value == {"Fn::GetAtt": [function_id, "Arn"]}
-        for function in functions.values():
-            assert state_machine_arn_variable(name) in function["Properties"]["Environment"]["Variables"]
+        started_by = {fid for fid, f in functions.items()
+                      if state_machine_arn_variable(name) in f["Properties"]["Environment"]["Variables"]}
+        assert started_by == WORKFLOW_STARTERS[name]
+
+
+# -- the billing workflow, as deployed ------------------------------------------------------------------------
+
+BILLING_ASL = PROJECT_DIR / "chalicelib" / "workflows" / "billing.asl.json"
+# Its steps: @app.lambda_function(name=...) in app.py, by the logical id chalice package gives them.
+BILLING_TASKS = {"BillPrice": "app.bill_price", "BillCollect": "app.bill_collect", "BillSplit": "app.bill_split",
+                 "BillLedger": "app.bill_ledger", "BillReceipt": "app.bill_receipt", "BillFail": "app.bill_fail"}
+
+
+def billing_machine(synthesized: Synthesized) -> tuple[str, dict[str, Any]]:
+    (found,) = [(k, m) for k, m in synthesized.resources("AWS::StepFunctions::StateMachine").items()
+                if m["Properties"]["StateMachineName"] == "evcharge-billing"]
+    return found
+
+
+def statements_of_role(synthesized: Synthesized, role_id: str) -> list[dict[str, Any]]:
+    return [statement for policy in synthesized.resources("AWS::IAM::Policy").values()
+            if policy["Properties"]["Roles"] == [{"Ref": role_id}]
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]]
+
+
+def role_id_of(function: dict[str, Any]) -> str:
+    role: str = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    return role
+
+
+def test_billing_state_machine_is_the_billing_asl_with_the_billing_functions_arns(synthesized: Synthesized) -> None:
+    _, machine = billing_machine(synthesized)
+    props = machine["Properties"]
+    assert props["StateMachineType"] == "STANDARD"
+    assert json.loads(props["DefinitionString"]) == json.loads(BILLING_ASL.read_text())
+    functions = synthesized.resources("AWS::Serverless::Function")
+    assert {fid: functions[fid]["Properties"]["Handler"] for fid in BILLING_TASKS} == BILLING_TASKS
+    assert props["DefinitionSubstitutions"] == {
+        f"{fid}FunctionArn": {"Fn::GetAtt": [fid, "Arn"]} for fid in BILLING_TASKS}
+    # What CloudFormation deploys: every task names one of the billing functions, and each is used.
+    # (each substitution stands for the ARN of the function it gets the attribute of)
+    deployed = substituted(props["DefinitionString"], {k: "arn-of:" + v["Fn::GetAtt"][0] for k, v in
+                                                       props["DefinitionSubstitutions"].items()})
+    tasks = {state_name: state["Resource"].removeprefix("arn-of:")
+             for state_name, state in deployed["States"].items() if state["Type"] == "Task"}
+    assert tasks == {"PriceSession": "BillPrice", "CollectPayment": "BillCollect", "SplitRevenue": "BillSplit",
+                     "WriteLedger": "BillLedger", "SendReceipt": "BillReceipt", "MarkBillingFailed": "BillFail"}
+
+
+def test_billing_state_machine_may_invoke_only_the_billing_functions(synthesized: Synthesized) -> None:
+    _, machine = billing_machine(synthesized)
+    (role_id,) = references_of(machine["Properties"]["RoleArn"])
+    invoke = [s for s in statements_of_role(synthesized, role_id) if s["Action"] == "lambda:InvokeFunction"]
+    (statement,) = invoke
+    arns: list[Any] = [{"Fn::GetAtt": [fid, "Arn"]} for fid in sorted(BILLING_TASKS)]
+    versions: list[Any] = [{"Fn::Join": ["", [arn, ":*"]]} for arn in arns]
+    assert sorted(map(json.dumps, statement["Resource"])) == sorted(map(json.dumps, arns + versions))
+
+
+def test_only_the_charger_handlers_start_billing_and_only_on_the_billing_state_machine(
+        synthesized: Synthesized) -> None:
+    machine_id, _ = billing_machine(synthesized)
+    functions = synthesized.resources("AWS::Serverless::Function")
+    starters = {fid for fid, f in functions.items()
+                if "BILLING_STATE_MACHINE_ARN" in f["Properties"]["Environment"]["Variables"]}
+    assert starters == {"WebsocketConnect", "WebsocketMessage", "WebsocketDisconnect"}
+    for fid in starters:  # built from the name (no cycle), so it must be the machine's own name
+        arn = functions[fid]["Properties"]["Environment"]["Variables"]["BILLING_STATE_MACHINE_ARN"]
+        assert arn == {"Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:"
+                                  "evcharge-billing"}
+    starter_roles = {role_id_of(functions[fid]) for fid in starters}
+    (starter_role,) = starter_roles
+    states_statements: dict[str, list[dict[str, Any]]] = {}
+    for role_id in {role_id_of(f) for f in functions.values()}:
+        for statement in statements_of_role(synthesized, role_id):
+            if any(a.startswith("states:") for a in actions(statement)):
+                states_statements.setdefault(role_id, []).append(statement)
+    assert set(states_statements) == {starter_role}, "only the starters' role may touch Step Functions"
+    by_action = {tuple(actions(s)): s["Resource"] for s in states_statements[starter_role]}
+    assert by_action == {
+        ("states:StartExecution",): {"Ref": machine_id},
+        ("states:DescribeExecution",): {"Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:"
+                                                   "execution:evcharge-billing:*"},
+    }
+
+
+def test_billing_functions_may_only_log_use_the_table_and_read_the_stripe_secret(synthesized: Synthesized) -> None:
+    functions = synthesized.resources("AWS::Serverless::Function")
+    (role_id,) = {role_id_of(functions[fid]) for fid in BILLING_TASKS}
+    others = {role_id_of(f) for fid, f in functions.items() if fid not in BILLING_TASKS}
+    assert role_id not in others, "the billing functions have a role of their own"
+    granted = {action for s in statements_of_role(synthesized, role_id) for action in actions(s)}
+    assert granted == {"logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:GetSecretValue",
+                       *TABLE_ACTIONS}
+    (secret_id,) = synthesized.resources("AWS::SecretsManager::Secret")
+    table_id = next(k for k, t in synthesized.resources("AWS::DynamoDB::Table").items()
+                    if t["Properties"]["KeySchema"][0]["AttributeName"] != "id")
+    for statement in statements_of_role(synthesized, role_id):
+        assert all("*" not in a for a in actions(statement))
+        if "secretsmanager:GetSecretValue" in actions(statement):
+            assert statement["Resource"] == {"Ref": secret_id}
+        if any(a.startswith("dynamodb:") for a in actions(statement)):
+            assert references_of(statement["Resource"]) == {table_id}
+
+
+def test_failed_billing_executions_raise_an_alarm(synthesized: Synthesized) -> None:
+    machine_id, _ = billing_machine(synthesized)
+    watching = []
+    for alarm in synthesized.resources("AWS::CloudWatch::Alarm").values():
+        stats = [m["MetricStat"]["Metric"] for m in alarm["Properties"].get("Metrics", []) if "MetricStat" in m]
+        if any(m["MetricName"] == "ExecutionsFailed" and m["Dimensions"] == [
+                {"Name": "StateMachineArn", "Value": {"Ref": machine_id}}] for m in stats):
+            watching.append(alarm["Properties"])
+    (alarm,) = watching
+    (expression,) = [m for m in alarm["Metrics"] if "Expression" in m]
+    assert "FILL(failed, 0)" in expression["Expression"]  # a period with no failures still evaluates
+    assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["AlarmActions"]
