@@ -21,6 +21,7 @@ from chalice.app import Chalice, Request, Response
 from chalicelib.errors import Conflict, PlatformError
 from chalicelib.observability import logger
 from chalicelib.rest.replies import error_body, error_reply, internal_error_reply
+from chalicelib.settings import remember_request_base_url
 from chalicelib.store.contract import ConcurrentModification
 
 View = Callable[..., Any]
@@ -39,6 +40,7 @@ def http_edge(event: Request, get_response: Callable[[Request], Response]) -> Re
     started = time.perf_counter()
     rid = request_id(event)
     logger.thread_safe_append_keys(request_id=rid)
+    remember_request_base_url(event.context.get("domainName"), event.context.get("stage"))
     try:
         response = get_response(event)
         _to_contract_shape(response)
