@@ -13,7 +13,6 @@ from chalicelib.clock import rfc3339
 from chalicelib.errors import NotFound
 from chalicelib.ocpp.edge import connect_request, sender_of
 from chalicelib.ocpp.verbs import MAX_WAIT_S, CommandIn
-from chalicelib.payments.parties import CPO_PARTY_ID, PartyIn
 from chalicelib.rest.auth import tenant_context
 from chalicelib.rest.replies import created, csv_reply, html_reply, json_reply, no_content, page_reply
 from chalicelib.rest.requests import ListQuery, body, connector_number, path_id, query
@@ -35,7 +34,6 @@ from chalicelib.rest.views import (
 from chalicelib.settings import settings
 from chalicelib.sites.models import SiteIn, SitePatch
 from chalicelib.store.sessions import SessionFilter
-from chalicelib.tariffs.models import TariffIn, TariffPatch
 from chalicelib.tenancy.models import ApiKeyIn, SignupIn, TenantPatch
 from chalicelib.validation import InputModel
 
@@ -122,6 +120,8 @@ def update_tenant() -> Response:
 @route("/v1/tenant/onboarding-link", methods=["POST"])
 def tenant_onboarding_link() -> Response:
     """The tenant's own payout account (the CPO party), opened on first use."""
+    from chalicelib.payments.parties import CPO_PARTY_ID
+
     ctx = tenant_context(request(), admin_only=True)
     tenant = services.tenant_profiles(ctx).profile()
     if tenant is None:
@@ -191,6 +191,8 @@ def delete_site(site_id: str) -> Response:
 
 @route("/v1/tariffs", methods=["POST"])
 def create_tariff() -> Response:
+    from chalicelib.tariffs.models import TariffIn
+
     ctx = tenant_context(request())
     return created(tariff_view(services.tariff_service(ctx).create(body(request(), TariffIn))))
 
@@ -210,6 +212,8 @@ def get_tariff(tariff_id: str) -> Response:
 
 @route("/v1/tariffs/{tariff_id}", methods=["PATCH"])
 def update_tariff(tariff_id: str) -> Response:
+    from chalicelib.tariffs.models import TariffPatch
+
     ctx = tenant_context(request())
     patch = body(request(), TariffPatch)
     return json_reply(tariff_view(services.tariff_service(ctx).update(path_id(tariff_id), patch)))
@@ -224,6 +228,8 @@ def delete_tariff(tariff_id: str) -> Response:
 
 @route("/v1/parties", methods=["POST"])
 def create_party() -> Response:
+    from chalicelib.payments.parties import PartyIn
+
     ctx = tenant_context(request(), admin_only=True)
     tenant = services.tenant_profiles(ctx).profile()
     country = tenant.country if tenant is not None else "NL"
