@@ -205,6 +205,16 @@ class CheckoutService:
             return self.get(payment_id)
         return self.cancel(payment_id, reason="start_refused")
 
+    def release_if_never_started(self, payment: Payment) -> Payment:
+        """A hold whose charge never began within START_WINDOW (the charger accepted the remote start
+        but no transaction came, or never answered) is released."""
+        from chalicelib.clock import parse_rfc3339
+
+        waiting = payment.status in (PaymentStatus.AUTHORIZED, PaymentStatus.STARTING)
+        if waiting and utc_now() - parse_rfc3339(payment.updated_at) > START_WINDOW:
+            return self.cancel(payment.id, reason="not_started")
+        return payment
+
     def session_started(self, payment_id: str, session_id: str) -> Payment | None:
         return self._move(payment_id, {PaymentStatus.AUTHORIZED, PaymentStatus.STARTING},
                           status=PaymentStatus.CHARGING, session_id=session_id)

@@ -30,7 +30,7 @@ class DriverStatus:
         self._checkout = checkout
 
     def view(self, payment_id: str) -> dict[str, Any]:
-        payment = self._checkout.get(payment_id)
+        payment = self._checkout.release_if_never_started(self._checkout.get(payment_id))
         view: dict[str, Any] = {
             "id": payment.id, "status": payment.status.value, "charger_id": payment.charger_id,
             "connector": payment.connector, "currency": payment.currency, "hold_amount": payment.hold_amount,

@@ -155,3 +155,16 @@ def test_a_connector_qr_code_encodes_its_pay_link(tenant_a: Api, paying: dict[st
     assert response.headers["X-Pay-Link"].endswith(paying["path"])
     assert b"<svg" in (response.body if isinstance(response.body, bytes) else response.body.encode())
     assert tenant_a.get("/v1/chargers/CP-1/connectors/9/qr.svg").status == 404
+
+
+def test_a_hold_whose_charge_never_starts_is_released(
+        tenant_a: Api, cp: ChargerConnection, paying: dict[str, Any], stripe_sandbox: LocalStripe,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    payment_id, _ = _pay(tenant_a, stripe_sandbox, paying["path"])
+    assert deliver(tenant_a, latest_event(stripe_sandbox, "checkout.session.completed")).status == 200
+    monkeypatch.setattr("chalicelib.payments.checkout.START_WINDOW", timedelta(seconds=-1))
+    view = tenant_a.with_key(None).get(f"/pay/sessions/{payment_id}", headers={"Accept": "application/json"}).json
+    assert view["status"] == "cancelled" and view["cancel_reason"] == "not_started"
+    assert stripe_sandbox.payment_intents()[-1]["status"] == "canceled"
