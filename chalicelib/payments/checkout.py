@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
 _FREE = {"Available", "Preparing"}
 # How long the charger may take to start after accepting the remote start, before the hold is released.
 START_WINDOW = timedelta(minutes=15)
+# A resent checkout event may resume a start that an earlier delivery began; not before this (so two
+# deliveries racing each other cannot both start the charger).
+RESUME_AFTER = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -172,19 +176,32 @@ class CheckoutService:
             logger.warning("checkout for an unknown payment", payment_id=payment_id)
             return None
         if not moved:
-            logger.info("checkout event replayed", payment_id=payment_id, status=payment.status)
-            return payment
+            if not self._interrupted(payment):
+                logger.info("checkout event replayed", payment_id=payment_id, status=payment.status)
+                return payment
+            # Stripe resent the event because the first delivery died between the hold and the start.
+            logger.info("resuming an interrupted start", payment_id=payment_id)
         self._issue_token(payment)
         return self._remote_start(payment)
 
+    @staticmethod
+    def _interrupted(payment: Payment) -> bool:
+        """Authorised, but no remote start sent for a while: the handler that authorised it died."""
+        from chalicelib.clock import parse_rfc3339
+
+        return (payment.status == PaymentStatus.AUTHORIZED and payment.command_id is None
+                and utc_now() - parse_rfc3339(payment.updated_at) > RESUME_AFTER)
+
     def _issue_token(self, payment: Payment) -> None:
         from chalicelib.charging.models import Token, TokenStatus, TokenType
+        from chalicelib.store.contract import AlreadyExists
 
         now = utc_now()
-        self._tokens.add(Token(
+        with suppress(AlreadyExists):  # issued by an interrupted earlier delivery
+            self._tokens.add(Token(
             uid=payment.token_uid, type=TokenType.AD_HOC_USER, status=TokenStatus.ACCEPTED,
             expires_at=rfc3339(now + START_WINDOW), created_at=rfc3339(now), updated_at=rfc3339(now),
-        ))
+            ))
 
     def _remote_start(self, payment: Payment) -> Payment:
         from chalicelib.ocpp.verbs import CommandIn

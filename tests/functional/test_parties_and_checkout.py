@@ -168,3 +168,23 @@ def test_a_hold_whose_charge_never_starts_is_released(
     view = tenant_a.with_key(None).get(f"/pay/sessions/{payment_id}", headers={"Accept": "application/json"}).json
     assert view["status"] == "cancelled" and view["cancel_reason"] == "not_started"
     assert stripe_sandbox.payment_intents()[-1]["status"] == "canceled"
+
+
+def test_a_resent_checkout_event_resumes_a_start_the_first_delivery_never_sent(
+        tenant_a: Api, cp: ChargerConnection, paying: dict[str, Any], stripe_sandbox: LocalStripe,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    from chalicelib.payments.checkout import CheckoutService
+
+    payment_id, _ = _pay(tenant_a, stripe_sandbox, paying["path"])
+    event = latest_event(stripe_sandbox, "checkout.session.completed")
+    with monkeypatch.context() as crash:  # the first delivery dies after placing the hold on record
+        crash.setattr(CheckoutService, "_remote_start", lambda self, payment: (_ for _ in ()).throw(OSError("died")))
+        assert deliver(tenant_a, event).status == 500
+    assert not [c for c in cp.platform_calls() if c[2] == "RemoteStartTransaction"]
+    monkeypatch.setattr("chalicelib.payments.checkout.RESUME_AFTER", timedelta(seconds=-1))
+    assert deliver(tenant_a, event).status == 200  # Stripe retries the delivery
+    assert len([c for c in cp.platform_calls() if c[2] == "RemoteStartTransaction"]) == 1
+    view = tenant_a.with_key(None).get(f"/pay/sessions/{payment_id}", headers={"Accept": "application/json"}).json
+    assert view["status"] == "starting"
