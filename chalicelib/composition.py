@@ -236,8 +236,10 @@ def pricing_sources(tenant_id: str) -> PricingSources:
         return session_readings(meter_values, session, until=session.stopped_at or now_rfc3339())
 
     def status_events(session: Session) -> list[Any]:
-        return list(events.between(session.charger_id, "StatusNotification", session.started_at or "",
-                                   session.stopped_at or "~"))
+        start = session.started_at or ""
+        # The status in force when it started (reported before), and every change until it stopped.
+        return [*events.latest_before(session.charger_id, "StatusNotification", start),
+                *events.between(session.charger_id, "StatusNotification", start, session.stopped_at or "~")]
 
     def transaction_events(session: Session) -> list[Any]:
         if session.ocpp_version != "ocpp2.0.1":

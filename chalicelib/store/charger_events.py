@@ -57,3 +57,14 @@ class ChargerEventRepository:
         condition = RecordItem.sk.between(f"{charger_id}#{start}", f"{charger_id}#{end}~")
         return [ChargerEvent.model_validate(item.data.as_dict()) for item in RecordItem.query(
             self._pk, condition, consistent_read=True, filter_condition=RecordItem.data["type"] == event_type)]
+
+    def latest_before(self, charger_id: str, event_type: str, at: str, limit: int = 20) -> Sequence[ChargerEvent]:
+        """The charger's last `limit` events of one type before `at`, newest first (what was in force then)."""
+        condition = RecordItem.sk.between(f"{charger_id}#", f"{charger_id}#{at}")
+        found = []
+        for item in RecordItem.query(self._pk, condition, scan_index_forward=False, consistent_read=True,
+                                     filter_condition=RecordItem.data["type"] == event_type, page_size=limit):
+            found.append(ChargerEvent.model_validate(item.data.as_dict()))
+            if len(found) >= limit:
+                break
+        return found

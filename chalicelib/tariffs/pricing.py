@@ -52,6 +52,7 @@ from chalicelib.tariffs.periods import ChargingPeriod
 Dimension = TariffDimensionType
 PRICE_LIMIT = "PRICE_LIMIT"  # the receipt line a min_price or max_price adds
 _WH_PER_KWH = Decimal(1000)
+_NOISE = Decimal("0.001")  # Wh or seconds: below what a meter or a clock reports
 _SECONDS_PER_HOUR = Decimal(3600)
 _VOLUME_PLACES = Decimal("0.0001")  # OCPI numbers: 4 decimals
 
@@ -273,10 +274,13 @@ def _round_up_to_step(billed: list[_Billed], dimension: Dimension) -> None:
     of_dimension = [b for b in billed if b.dimension == dimension]
     if not of_dimension:
         return
-    total = sum((b.volume for b in of_dimension), Decimal(0))
+    exact = sum((b.volume for b in of_dimension), Decimal(0))
+    # Energy spread over slices by float interpolation sums to e.g. 12000.000000000002 Wh: that noise,
+    # far below a thousandth of a Wh or second, must not round a whole step up.
+    total = exact.quantize(_NOISE)
     step = of_dimension[-1].component.step_size
     steps = (total / step).to_integral_value(rounding=ROUND_CEILING)
-    of_dimension[-1].volume += steps * step - total
+    of_dimension[-1].volume += steps * step - exact
 
 
 def _apply_step_sizes(billed: list[_Billed]) -> None:

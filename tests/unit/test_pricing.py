@@ -355,3 +355,29 @@ def test_periods_cut_at_a_price_change_appear_in_the_cdr():
     priced = price_session([charging(local(2026, 3, 2, 17), 120, 2)], tariff(*EVENING), AMSTERDAM)
     assert [p.start_date_time for p in priced.charging_periods] == [
         local(2026, 3, 2, 17), local(2026, 3, 2, 17) + timedelta(hours=1)]
+
+
+def test_float_noise_in_interpolated_energy_never_bills_one_step_more() -> None:
+    """Found end to end: a status change inside a reading interval split the energy into floats summing to
+    12000.000000000002 Wh, which a 1 kWh step_size billed as 13 kWh."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.charging.meter import RegisterReading
+    from chalicelib.tariffs.models import Tariff
+    from chalicelib.tariffs.periods import StatusChange, charging_periods
+    from chalicelib.tariffs.pricing import price_session
+
+    t0 = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+    registers = [RegisterReading(t0 + timedelta(minutes=m), wh, "Sample.Periodic")
+                 for m, wh in ((0, 0.0), (15, 5500.0), (30, 11000.0), (36, 12000.0))]
+    for offset_ms in range(1, 1000, 37):
+        statuses = [StatusChange(t0, "Preparing"),
+                    StatusChange(t0 + timedelta(milliseconds=offset_ms), "SuspendedEVSE")]
+        periods = charging_periods(t0, t0 + timedelta(minutes=36), registers, statuses)
+        for step, billed_kwh in ((1000, "12"), (1, "12")):
+            tariff = Tariff.model_validate({
+                "id": "tariff_x", "currency": "EUR", "created_at": "x", "updated_at": "x", "last_updated": "x",
+                "elements": [{"price_components": [{"type": "ENERGY", "price": 0.30, "step_size": step}]}]})
+            priced = price_session(periods, tariff, ZoneInfo("UTC"))
+            assert priced.lines[0].volume == Decimal(billed_kwh), (offset_ms, step, priced.lines[0].volume)
