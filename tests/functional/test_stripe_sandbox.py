@@ -542,6 +542,8 @@ def test_the_redeliver_control_endpoint_sends_an_event_again(sandbox: LocalStrip
     assert (answer.status_code, answer.json()) == (202, {"redelivered": event["id"]})
     assert sandbox.wait_for_deliveries(5)
     assert [e.id for e in receiver.events("checkout.session.completed", session.id)] == [event["id"]] * 2
+    listed = requests.get(f"{sandbox.url}/_sandbox/deliveries", params={"event_id": event["id"]}).json()["data"]
+    assert [(d["event_type"], d["status"]) for d in listed] == [("checkout.session.completed", 200)] * 2
 
 
 def test_the_redeliver_control_endpoint_answers_404_for_an_unknown_event(sandbox: LocalStripe) -> None:

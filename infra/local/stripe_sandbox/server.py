@@ -1,5 +1,5 @@
 """The sandbox over HTTP (werkzeug, on a thread, loopback by default): Stripe's v1 API paths the platform calls,
-the hosted Checkout and Connect onboarding pages, and control endpoints for injected faults and redelivering events.
+the hosted Checkout and Connect onboarding pages, and control endpoints for injected faults, redelivering events and listing deliveries.
 
 Point the official SDK at it:
 
@@ -263,6 +263,8 @@ class LocalStripe:
             response = self._onboarding_page(request, path.removeprefix("/connect/onboarding/"))
         elif path == "/_sandbox/faults":
             response = self._fault_control(request)
+        elif path == "/_sandbox/deliveries":
+            response = self._deliveries_control(request)
         elif (redeliver := _REDELIVER.match(path)) is not None:
             response = self._redeliver_control(request, redeliver["id"])
         else:
@@ -418,6 +420,18 @@ class LocalStripe:
         except StripeError as error:
             return Response(_json(error.body()), error.status, content_type="application/json")
         return Response(_json({"redelivered": event_id}), 202, content_type="application/json")
+
+
+    def _deliveries_control(self, request: Request) -> Response:
+        """GET /_sandbox/deliveries[?event_id=evt_...]: each webhook delivery attempt so far, oldest first, with
+        the endpoint's status (null: unreachable), so another process can tell when an event was answered."""
+        if request.method != "GET":
+            return Response(_json({"error": {"message": "GET the deliveries"}}), 405,
+                            content_type="application/json", headers={"Allow": "GET"})
+        wanted = request.args.get("event_id")
+        data = [{"event_id": d.event_id, "event_type": d.event_type, "attempt": d.attempt, "status": d.status,
+                 "url": d.url} for d in self.deliveries if wanted is None or d.event_id == wanted]
+        return Response(_json({"data": data}), 200, content_type="application/json")
 
 
 class _QuietHandler(WSGIRequestHandler):
