@@ -135,7 +135,8 @@ def onboard(tenant: Tenant, link_path: str, party_path: str) -> dict[str, Any]:
     return found
 
 
-def set_up_paying_site(runtime: RunningRuntime, ocpp_version: str = "1.6") -> PayingSite:
+def set_up_paying_site(runtime: RunningRuntime, ocpp_version: str = "1.6",
+                       tariff_body: dict[str, Any] | None = None) -> PayingSite:
     n = next(_names)
     signup = requests.post(f"{runtime.base_url}/v1/signup", timeout=10, json={
         "name": f"Pay Charge {n}", "email": f"ops{n}@pay.example", "country": "NL", "currency": "EUR"})
@@ -147,7 +148,7 @@ def set_up_paying_site(runtime: RunningRuntime, ocpp_version: str = "1.6") -> Pa
     cpo = onboard(tenant, "/v1/tenant/onboarding-link", "/v1/parties/cpo")
     owner = onboard(tenant, f"/v1/parties/{owner['id']}/onboarding-link", f"/v1/parties/{owner['id']}")
     emsp = onboard(tenant, f"/v1/parties/{emsp['id']}/onboarding-link", f"/v1/parties/{emsp['id']}")
-    tariff = tenant.request("POST", "/v1/tariffs", TARIFF)
+    tariff = tenant.request("POST", "/v1/tariffs", tariff_body or TARIFF)
     site = tenant.request("POST", "/v1/sites", {
         "name": "Garage", "address": "Kade 1", "city": "Amsterdam", "postal_code": "1011 AA", "country": "NL",
         "latitude": 52.38, "longitude": 4.9, "time_zone": "Europe/Amsterdam", "tariff_id": tariff["id"],
@@ -169,13 +170,16 @@ class Checkout:
     checkout_id: str
 
 
-def driver_pays(site: PayingSite) -> Checkout:
+def driver_pays(site: PayingSite, *, per_kwh_only: bool = False) -> Checkout:
     """The driver opens the connector's page, sees it available and priced, pays on the hosted checkout."""
     page = requests.get(site.pay_url, timeout=10)
     assert page.status_code == 200
     assert "Available" in page.text
-    assert "0.36 EUR per kWh (incl. 21% VAT)" in page.text
-    assert "1.45 EUR per hour while charging, billed per 1 minute (incl. 21% VAT)" in page.text
+    if per_kwh_only:
+        assert "0.36 EUR per kWh, billed per 1000 Wh (incl. 21% VAT)" in page.text
+    else:
+        assert "0.36 EUR per kWh (incl. 21% VAT)" in page.text
+        assert "1.45 EUR per hour while charging, billed per 1 minute (incl. 21% VAT)" in page.text
     begun = requests.post(site.pay_url, timeout=10, allow_redirects=False)
     assert begun.status_code == 303, begun.text
     checkout_url = begun.headers["Location"]
@@ -253,34 +257,41 @@ def at(moment: datetime) -> str:
 
 
 def session_times() -> list[datetime]:
-    """Start, two meter readings and the stop, as the charger's clock gives them (starting now)."""
-    start = datetime.now(UTC).replace(microsecond=0)
-    return [start, start + timedelta(minutes=15), start + timedelta(minutes=30), start + DURATION]
+    """Boot, start, two meter readings and the stop, as the charger's clock gives them: booted now, starting
+    a minute later. Every message carries its time, so the pricing never depends on when the test runs."""
+    boot = datetime.now(UTC).replace(microsecond=0)
+    start = boot + timedelta(minutes=1)
+    return [boot, start, start + timedelta(minutes=15), start + timedelta(minutes=30), start + DURATION]
 
 
-async def charge_16(site: PayingSite, point: Charger16, checkout: Callable[[], Checkout]) -> tuple[Checkout, str]:
-    """Boot, Available, the driver pays, the remote start, and a full 12.333 kWh / 36 min transaction."""
+async def charge_16(site: PayingSite, point: Charger16, checkout: Callable[[], Checkout], *,
+                    meter_stop_wh: int = METER_STOP_WH,
+                    status_after_start: tuple[str, timedelta] = ("Charging", timedelta(0))) -> tuple[Checkout, str]:
+    """Boot, Available, the driver pays, the remote start, and a 36 min transaction (12.333 kWh by default)
+    whose connector reports `status_after_start` that long after the start."""
+    booted, t0, t1, t2, t3 = session_times()
     boot = await point.call(call16.BootNotification(charge_point_model="Eve", charge_point_vendor="Alfen"))
     assert boot.status == "Accepted"
-    await point.call(call16.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
+    await point.call(call16.StatusNotification(connector_id=1, error_code="NoError", status="Available",
+                                               timestamp=at(booted)))
     paid = await asyncio.to_thread(checkout)
     start = await asyncio.wait_for(point.remote_starts.get(), timeout=WAIT_S)
     id_tag = start["id_tag"]
     assert id_tag.startswith("PAY") and start.get("connector_id") == 1, start
-    t0, t1, t2, t3 = session_times()
     await point.call(call16.StatusNotification(connector_id=1, error_code="NoError", status="Preparing",
                                                timestamp=at(t0)))
     started = await point.call(call16.StartTransaction(connector_id=1, id_tag=id_tag, meter_start=METER_START_WH,
                                                        timestamp=at(t0)))
     assert started.id_tag_info["status"] == "Accepted"
     tx = started.transaction_id
-    await point.call(call16.StatusNotification(connector_id=1, error_code="NoError", status="Charging",
-                                               timestamp=at(t0)))
+    status, after = status_after_start
+    await point.call(call16.StatusNotification(connector_id=1, error_code="NoError", status=status,
+                                               timestamp=at(t0 + after)))
     for moment, wh in [(t1, 125_500), (t2, 131_000)]:
         await point.call(call16.MeterValues(connector_id=1, transaction_id=tx, meter_value=[{
             "timestamp": at(moment), "sampledValue": [
                 {"value": str(wh), "measurand": "Energy.Active.Import.Register", "unit": "Wh"}]}]))
-    stopped = await point.call(call16.StopTransaction(meter_stop=METER_STOP_WH, timestamp=at(t3), transaction_id=tx,
+    stopped = await point.call(call16.StopTransaction(meter_stop=meter_stop_wh, timestamp=at(t3), transaction_id=tx,
                                                       reason="EVDisconnected", id_tag=id_tag))
     assert stopped.id_tag_info["status"] == "Accepted"
     await point.call(call16.StatusNotification(connector_id=1, error_code="NoError", status="Available",
@@ -290,16 +301,18 @@ async def charge_16(site: PayingSite, point: Charger16, checkout: Callable[[], C
 
 async def charge_201(site: PayingSite, point: Charger201,
                      checkout: Callable[[], Checkout]) -> tuple[Checkout, dict[str, Any]]:
+    """Boot, Available, the driver pays, the RequestStartTransaction, and a 12.333 kWh / 36 min transaction
+    whose events carry the idToken as the platform sent it and its remoteStartId. (checkout, the request)"""
     boot = await point.call(call201.BootNotification(charging_station={"model": "Pulsar", "vendor_name": "Wallbox"},
                                                      reason="PowerUp"))
     assert boot.status == "Accepted"
-    t0, t1, t2, t3 = session_times()
-    await point.call(call201.StatusNotification(timestamp=at(t0), connector_status="Available", evse_id=1,
+    booted, t0, t1, t2, t3 = session_times()
+    await point.call(call201.StatusNotification(timestamp=at(booted), connector_status="Available", evse_id=1,
                                                 connector_id=1))
     paid = await asyncio.to_thread(checkout)
     start = await asyncio.wait_for(point.remote_starts.get(), timeout=WAIT_S)
-    token = start["id_token"]
-    assert token["idToken"].startswith("PAY") and start.get("evse_id") == 1, start
+    token = start["id_token"]  # as the platform sent it; the ocpp package gives its keys in snake case
+    assert token["id_token"].startswith("PAY") and start.get("evse_id") == 1, start
     remote_start_id = start["remote_start_id"]
 
     def event(seq: int, kind: str, moment: datetime, wh: int, trigger: str, context: str,
@@ -321,7 +334,7 @@ async def charge_201(site: PayingSite, point: Charger201,
         await point.call(event(seq, "Updated", moment, wh, "MeterValuePeriodic", "Sample.Periodic"))
     await point.call(event(3, "Ended", t3, METER_STOP_WH, "EVDeparted", "Transaction.End",
                            info={"stoppedReason": "EVDisconnected", "chargingState": "Idle"}))
-    return paid, token
+    return paid, start
 
 
 # ------------------------------------------------------------------------------------------- the checks
@@ -413,7 +426,7 @@ def test_a_driver_pays_on_a_16_charger_and_is_charged_split_and_receipted_to_the
 
     paid, id_tag = run(scenario)
     session, _ = billed_entry(site)
-    assert session["token_uid"] == id_tag
+    assert session["token_uid"] == id_tag and session["payment_id"] == paid.payment_id
     assert_paid_to_the_cent(site, paid)
 
 
@@ -428,10 +441,45 @@ def test_a_driver_pays_on_a_201_charger_and_is_charged_split_and_receipted_to_th
         result: tuple[Checkout, dict[str, Any]] = await with_charger(site, Charger201, "ocpp2.0.1", body)
         return result
 
-    paid, token = run(scenario)
+    paid, start = run(scenario)
     session, _ = billed_entry(site)
-    assert session["token_uid"] == token["idToken"]
+    assert session["token_uid"] == start["id_token"]["id_token"]
+    assert session["remote_start_id"] == start["remote_start_id"] and session["payment_id"] == paid.payment_id
     assert_paid_to_the_cent(site, paid)
+
+
+def test_a_paid_session_is_charged_for_the_whole_kwh_its_meter_measured_not_one_step_more(
+        runtime: RunningRuntime) -> None:
+    """Billed per kWh (step_size 1000 Wh), 12.000 kWh measured: 12 x 0.30 = 3.60 excl., VAT 0.756 -> 0.76,
+    4.36 incl. The connector says Preparing at the start and SuspendedEVSE 3 s later while the meter keeps
+    counting, so pricing spreads the first reading interval's energy over the two idle slices by time.
+
+    Fails today: the float spread adds up to 12000.000000000002 Wh and the step rounding (ROUND_CEILING) bills
+    13 kWh, 3.90 / 4.72 EUR (chalicelib/tariffs/periods.py _energy_per_slice, chalicelib/tariffs/pricing.py
+    _round_up_to_step)."""
+    per_kwh = {"currency": "EUR", "elements": [{"price_components": [
+        {"type": "ENERGY", "price": 0.30, "vat": 21.0, "step_size": 1000}]}]}
+    site = set_up_paying_site(runtime, tariff_body=per_kwh)
+
+    async def scenario() -> tuple[Checkout, str]:
+        async def body(point: Charger16) -> tuple[Checkout, str]:
+            return await charge_16(site, point, lambda: driver_pays(site, per_kwh_only=True),
+                                   meter_stop_wh=132_000,
+                                   status_after_start=("SuspendedEVSE", timedelta(seconds=3)))
+
+        result: tuple[Checkout, str] = await with_charger(site, Charger16, "ocpp1.6", body)
+        return result
+
+    paid, _ = run(scenario)
+    session, entry = billed_entry(site)
+    assert session["energy_wh"] == 12_000
+    cdr = site.tenant.request("GET", f"/v1/cdrs/{entry['cdr_id']}")
+    assert cdr["total_energy"] == 12.0
+    receipt = requests.get(f"{site.tenant.base_url}/pay/sessions/{paid.payment_id}", timeout=10,
+                           headers={"Accept": "application/json"}).json()["receipt"]
+    billed = ([(line["label"], line["volume"]) for line in receipt["lines"]], entry["cost"], entry["gross"])
+    assert billed == ([("Energy", 12.0)], {"excl_vat": 360, "incl_vat": 436}, 436)
+    assert cdr["total_cost"] == {"excl_vat": 3.6, "incl_vat": 4.36}
 
 
 def test_a_replayed_checkout_webhook_sends_the_charger_no_second_remote_start(runtime: RunningRuntime) -> None:

@@ -1,5 +1,6 @@
 """The sandbox over HTTP (werkzeug, on a thread, loopback by default): Stripe's v1 API paths the platform calls,
-the hosted Checkout and Connect onboarding pages, and control endpoints for injected faults, redelivering events and listing deliveries.
+the hosted Checkout and Connect onboarding pages, and control endpoints (under /_sandbox/) for injected faults,
+redelivering an event and listing webhook deliveries.
 
 Point the official SDK at it:
 
