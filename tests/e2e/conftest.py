@@ -40,6 +40,13 @@ class RunningRuntime:
     def output(self) -> str:
         return "\n".join(self.lines)
 
+    @property
+    def stripe_url(self) -> str:
+        """The offline Stripe sandbox's URL, from the banner's "Stripe" line."""
+        url = self.banner_value("Stripe")
+        assert url.startswith("http://"), f"no Stripe sandbox in the banner: {url}"
+        return url
+
     def banner_value(self, label: str) -> str:
         for line in self.lines:
             if line.strip().startswith(label):

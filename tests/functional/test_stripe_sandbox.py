@@ -532,6 +532,25 @@ def test_redeliver_sends_an_event_again(sandbox: LocalStripe, receiver: WebhookR
     assert [e.id for e in receiver.events("checkout.session.completed", session.id)] == [event["id"]] * 2
 
 
+def test_the_redeliver_control_endpoint_sends_an_event_again(sandbox: LocalStripe, receiver: WebhookReceiver,
+                                                             client: stripe.StripeClient) -> None:
+    session = new_session(client)
+    pay(session)
+    assert sandbox.wait_for_deliveries(5)
+    [event] = [e for e in sandbox.events("checkout.session.completed") if e["data"]["object"]["id"] == session.id]
+    answer = requests.post(f"{sandbox.url}/_sandbox/events/{event['id']}/redeliver")
+    assert (answer.status_code, answer.json()) == (202, {"redelivered": event["id"]})
+    assert sandbox.wait_for_deliveries(5)
+    assert [e.id for e in receiver.events("checkout.session.completed", session.id)] == [event["id"]] * 2
+    listed = requests.get(f"{sandbox.url}/_sandbox/deliveries", params={"event_id": event["id"]}).json()["data"]
+    assert [(d["event_type"], d["status"]) for d in listed] == [("checkout.session.completed", 200)] * 2
+
+
+def test_the_redeliver_control_endpoint_answers_404_for_an_unknown_event(sandbox: LocalStripe) -> None:
+    answer = requests.post(f"{sandbox.url}/_sandbox/events/evt_nope/redeliver")
+    assert answer.status_code == 404 and answer.json()["error"]["code"] == "resource_missing"
+
+
 def test_concurrent_payments_each_authorise_once(sandbox: LocalStripe, client: stripe.StripeClient) -> None:
     sessions = [new_session(client) for _ in range(8)]
     threads = [threading.Thread(target=pay, args=(session,)) for session in sessions]

@@ -1,5 +1,6 @@
 """The sandbox over HTTP (werkzeug, on a thread, loopback by default): Stripe's v1 API paths the platform calls,
-the hosted Checkout and Connect onboarding pages, and a control endpoint for injected faults.
+the hosted Checkout and Connect onboarding pages, and control endpoints (under /_sandbox/) for injected faults,
+redelivering an event and listing webhook deliveries.
 
 Point the official SDK at it:
 
@@ -86,6 +87,7 @@ TRANSFER_LIST = Obj({"transfer_group": Str(), "destination": Str(), **_PAGING})
 EVENT_LIST = Obj({"type": Str(), "types": Arr(Str()), "delivery_success": Bool(), **_PAGING})
 
 Handler = Callable[[dict[str, str], dict[str, Any]], dict[str, Any]]
+_REDELIVER = re.compile(r"^/_sandbox/events/(?P<id>[^/]+)/redeliver$")
 
 
 @dataclass(frozen=True)
@@ -262,6 +264,10 @@ class LocalStripe:
             response = self._onboarding_page(request, path.removeprefix("/connect/onboarding/"))
         elif path == "/_sandbox/faults":
             response = self._fault_control(request)
+        elif path == "/_sandbox/deliveries":
+            response = self._deliveries_control(request)
+        elif (redeliver := _REDELIVER.match(path)) is not None:
+            response = self._redeliver_control(request, redeliver["id"])
         else:
             response = Response(pages.message_page("Not found", "The sandbox serves no page here."), 404,
                                 content_type="text/html; charset=utf-8")
@@ -399,6 +405,34 @@ class LocalStripe:
         self._faults.add(request.form["path"], int(request.form.get("times", "1")),
                          "before" if when == "before" else "after", request.form.get("method", "POST"))
         return Response(_json({"added": True}), 200, content_type="application/json")
+
+
+    def _redeliver_control(self, request: Request, event_id: str) -> Response:
+        """POST /_sandbox/events/{id}/redeliver sends the event again (as `redeliver` does), for a test or a
+        developer replaying a webhook from another process; answers 202 once it is queued."""
+        if request.method != "POST":
+            return Response(_json({"error": {"message": "POST to redeliver"}}), 405,
+                            content_type="application/json", headers={"Allow": "POST"})
+        if not self._webhooks.is_configured:
+            return Response(_json({"error": {"message": "no webhook URL is configured"}}), 409,
+                            content_type="application/json")
+        try:
+            self.redeliver(event_id)
+        except StripeError as error:
+            return Response(_json(error.body()), error.status, content_type="application/json")
+        return Response(_json({"redelivered": event_id}), 202, content_type="application/json")
+
+
+    def _deliveries_control(self, request: Request) -> Response:
+        """GET /_sandbox/deliveries[?event_id=evt_...]: each webhook delivery attempt so far, oldest first, with
+        the endpoint's status (null: unreachable), so another process can tell when an event was answered."""
+        if request.method != "GET":
+            return Response(_json({"error": {"message": "GET the deliveries"}}), 405,
+                            content_type="application/json", headers={"Allow": "GET"})
+        wanted = request.args.get("event_id")
+        data = [{"event_id": d.event_id, "event_type": d.event_type, "attempt": d.attempt, "status": d.status,
+                 "url": d.url} for d in self.deliveries if wanted is None or d.event_id == wanted]
+        return Response(_json({"data": data}), 200, content_type="application/json")
 
 
 class _QuietHandler(WSGIRequestHandler):
