@@ -20,6 +20,9 @@ class CommandIn(InputModel):
 
 class StartIn(InputModel):
     token_uid: str = Field(min_length=1, max_length=36)
+    # OCPP 2.0.1 IdTokenEnumType of the token (1.6 has none): RFID cards ISO14443, tokens the platform
+    # made (a driver's payment) Central.
+    token_type: Literal["ISO14443", "ISO15693", "Central", "eMAID", "KeyCode", "Local", "MacAddress"] = "ISO14443"
     evse_id: int | None = EvseId
     connector_id: int | None = ConnectorId
     charging_profile: dict[str, Any] | None = None  # as the charger's OCPP version defines it

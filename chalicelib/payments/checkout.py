@@ -208,7 +208,8 @@ class CheckoutService:
 
         try:
             command = self._commands().send(payment.charger_id, CommandIn(action="start", payload={
-                "token_uid": payment.token_uid, "evse_id": payment.evse_id, "connector_id": payment.connector_id,
+                "token_uid": payment.token_uid, "token_type": "Central", "evse_id": payment.evse_id,
+                "connector_id": payment.connector_id,
             }), context={"payment_id": payment.id})
         except (Conflict, Unprocessable) as refused:  # offline, or gone offline while sending
             logger.info("remote start not sent", payment_id=payment.id, reason=str(refused))

@@ -13,8 +13,8 @@ Call = tuple[str, dict[str, Any]]
 _TOKEN_TYPE = "ISO14443"  # how the platform's RFID uids are presented; eMAIDs and app tokens use Central
 
 
-def id_token(uid: str) -> dict[str, str]:
-    return {"idToken": uid, "type": _TOKEN_TYPE}
+def id_token(uid: str, token_type: str = _TOKEN_TYPE) -> dict[str, str]:
+    return {"idToken": uid, "type": token_type}
 
 
 def _evse(evse_id: int | None, connector_id: int | None) -> dict[str, int]:
@@ -40,7 +40,7 @@ def _variable(key: str) -> dict[str, Any]:
 def build_call(verb: str, p: Any, charger: Charger, transaction_id: str | None, new_id: Callable[[], int]) -> Call:
     """(OCPP action, payload) for a verb whose payload was validated by its model in `verbs`."""
     if isinstance(p, v.StartIn):
-        payload: dict[str, Any] = {"idToken": id_token(p.token_uid), "remoteStartId": new_id()}
+        payload: dict[str, Any] = {"idToken": id_token(p.token_uid, p.token_type), "remoteStartId": new_id()}
         if p.evse_id is not None:
             payload["evseId"] = p.evse_id
         if p.charging_profile is not None:
