@@ -37,6 +37,7 @@ from ocpp.v201 import call_result as result201
 from websockets.asyncio.client import connect
 
 from tests.e2e.conftest import RunningRuntime
+from tests.e2e.test_ocpp16_charging import Operator
 
 pytestmark = pytest.mark.e2e
 
@@ -69,16 +70,8 @@ def poll(what: str, probe: Callable[[], Any], timeout: float = WAIT_S) -> Any:
 
 
 @dataclass
-class Tenant:
-    base_url: str
-    api_key: str
+class Tenant(Operator):
     slug: str
-
-    def request(self, method: str, path: str, body: Any = None) -> Any:
-        reply = requests.request(method, f"{self.base_url}{path}", json=body, timeout=10,
-                                 headers={"Authorization": f"Bearer {self.api_key}"})
-        assert reply.status_code < 300, reply.text
-        return reply.json() if reply.text else None
 
 
 @dataclass
