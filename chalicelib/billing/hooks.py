@@ -94,6 +94,8 @@ class BillingHooks(SessionHooks):
     def ended(self, session: Session) -> None:
         if session.status != SessionStatus.COMPLETED or session.billing in (BillingStatus.BILLED, BillingStatus.FAILED):
             return
+        if session.tariff is None:
+            return  # no tariff applied when it started: nothing to price, no workflow to pay for
         name = billing_execution_name(self._tenant_id, session.id)
         try:
             started = self._workflows().start("billing", name, {"tenant_id": self._tenant_id, "session_id": session.id})
