@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from chalicelib.ocpp.gateway import OcppGateway, Sender
     from chalicelib.payments.checkout import CheckoutService
     from chalicelib.payments.gateway import PaymentGateway
+    from chalicelib.payments.mailer import SesMailer
     from chalicelib.payments.parties import PartyService
     from chalicelib.payments.status import DriverStatus
     from chalicelib.sites.service import SiteService
@@ -265,7 +266,17 @@ def billing_steps(tenant_id: str) -> BillingSteps:
         chargers=ChargerRepository(tenant_id), sites=SiteRepository(tenant_id),
         profiles=TenantProfileRepository(tenant_id), sources=pricing_sources(tenant_id),
         gateway=payment_gateway, platform_fee_bps=settings().platform_fee_bps,
+        mailer=receipt_mailer if settings().receipt_sender else None, public_base_url=settings().public_base_url,
     )
+
+
+@lru_cache(maxsize=1)
+def receipt_mailer() -> SesMailer:
+    from chalicelib.payments.mailer import SesMailer
+
+    sender = settings().receipt_sender
+    assert sender is not None
+    return SesMailer(sender)
 
 
 def driver_status(tenant_id: str) -> DriverStatus:

@@ -31,6 +31,7 @@ class Settings:
     stripe_webhook_secret: str
     stripe_api_base: str | None
     platform_fee_bps: int  # the platform operator's fee on every captured payment, in basis points
+    receipt_sender: str | None  # the SES identity receipts are sent from; None: receipts are not emailed
 
     @property
     def public_base_url(self) -> str:
@@ -51,6 +52,7 @@ class Settings:
             stripe_webhook_secret=os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
             stripe_api_base=(os.environ.get("STRIPE_API_BASE") or "").rstrip("/") or None,
             platform_fee_bps=int(os.environ.get("PLATFORM_FEE_BPS", "500")),
+            receipt_sender=os.environ.get("RECEIPT_SENDER") or None,
         )
 
 

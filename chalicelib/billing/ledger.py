@@ -69,6 +69,7 @@ class LedgerEntry(BaseModel):
     status: EntryStatus = EntryStatus.PENDING
     failure: str | None = None
     receipt_sent_at: str | None = None
+    receipt_email_id: str | None = None  # the email's message id, when the driver left an address
     created_at: str
     updated_at: str
     billed_at: str | None = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.billing.ledger import EntryStatus, LedgerEntry, ReceiptItem, TransferRecord, TransferStatus
 from chalicelib.billing.split import Share, split_amount
@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from chalicelib.store.sessions import SessionRepository
     from chalicelib.store.sites import SiteRepository
     from chalicelib.tariffs.pricing import PricedSession
+
+
+class Mailer(Protocol):
+    def send(self, to: str, subject: str, text: str) -> str: ...
 
 
 class BillingRetry(Exception):
@@ -61,8 +65,10 @@ class BillingSteps:
         self, tenant_id: str, *, sessions: SessionRepository, ledger: LedgerRepository, cdrs: CdrRepository,
         payments: PaymentRepository, parties: PartyRepository, chargers: ChargerRepository, sites: SiteRepository,
         profiles: TenantProfileRepository, sources: PricingSources, gateway: Callable[[], PaymentGateway],
-        platform_fee_bps: int,
+        platform_fee_bps: int, mailer: Callable[[], Mailer] | None = None, public_base_url: str = "",
     ) -> None:
+        self._mailer = mailer
+        self._public_base_url = public_base_url
         self._tenant_id = tenant_id
         self._sessions = sessions
         self._ledger = ledger
@@ -238,15 +244,24 @@ class BillingSteps:
 
     # -- 5. the receipt ----------------------------------------------------------------------------
     def send_receipt(self, session_id: str) -> dict[str, Any]:
-        """The receipt is the driver's session page (/pay/sessions/{payment}); a payment's receipt is
-        marked sent once, and the email address Stripe collected is logged for the sender."""
+        """The receipt is the driver's session page (/pay/sessions/{payment}); it is also emailed, once,
+        to the address the driver gave at checkout (when a sender is configured)."""
         with _transient():
             entry = self._entry(session_id)
-            if entry.receipt_sent_at is None:
-                payment = self._payments.get(entry.payment_id) if entry.payment_id else None
-                self._update_entry(session_id, receipt_sent_at=now_rfc3339())
-                if payment is not None:
-                    logger.info("receipt ready", payment_id=payment.id, has_email=payment.email is not None)
+            if entry.receipt_sent_at is not None:
+                return self._out(session_id, billable=True)
+            payment = self._payments.get(entry.payment_id) if entry.payment_id else None
+            email_id = None
+            if payment is not None and payment.email and self._mailer is not None:
+                from chalicelib.billing.receipts import receipt_email
+
+                session = self._session(session_id)
+                tenant = self._profiles.profile()
+                subject, text = receipt_email(
+                    entry, operator=tenant.name if tenant is not None else "", started_at=session.started_at,
+                    stopped_at=session.stopped_at, page_url=f"{self._public_base_url}/pay/sessions/{payment.id}")
+                email_id = self._mailer().send(payment.email, subject, text)
+            self._update_entry(session_id, receipt_sent_at=now_rfc3339(), receipt_email_id=email_id)
         return self._out(session_id, billable=True)
 
     # -- on final failure --------------------------------------------------------------------------
@@ -295,11 +310,12 @@ class BillingSteps:
 @contextmanager
 def _transient() -> Iterator[None]:
     """Stripe or DynamoDB unavailable, or a concurrent write: retried by the state machine."""
+    from botocore.exceptions import BotoCoreError, ClientError
     from pynamodb.exceptions import PynamoDBConnectionError
 
     from chalicelib.store.contract import ConcurrentModification
 
     try:
         yield
-    except (PaymentUnavailable, ConcurrentModification, PynamoDBConnectionError) as exc:
+    except (PaymentUnavailable, ConcurrentModification, PynamoDBConnectionError, BotoCoreError, ClientError) as exc:
         raise BillingRetry(f"{type(exc).__name__}: {exc}") from exc

@@ -37,6 +37,9 @@ class DeploymentOptions:
     log_retention_days: int = 30
     # The platform operator's fee on every captured payment, in basis points (500 = 5 %): PLATFORM_FEE_BPS.
     platform_fee_bps: int = 500
+    # The SES identity (a verified address or an address at a verified domain) receipts are emailed from:
+    # RECEIPT_SENDER. None: drivers get their receipt on the session page only.
+    receipt_sender: str | None = None
 
     @property
     def log_retention(self) -> logs.RetentionDays:
@@ -72,4 +75,11 @@ class DeploymentOptions:
             domain=domain,
             alarm_email=text("alarmEmail"),
             log_retention_days=retention_days,
+            receipt_sender=_email(text("receiptSender")),
         )
+
+
+def _email(value: str | None) -> str | None:
+    if value is not None and (value.count("@") != 1 or not all(value.split("@"))):
+        raise ValueError("receiptSender must be an email address (an SES identity, or at a verified domain)")
+    return value

@@ -40,6 +40,7 @@ STRIPE_SECRET_TEMPLATE = {"secret_key": "", "webhook_secret": ""}
 WORKFLOW_STARTERS: dict[str, frozenset[str]] = {"billing": WEBSOCKET_HANDLER_IDS}
 # The app's own counters that mean a session may go unbilled (chalicelib/billing: steps.py, hooks.py).
 BILLING_ALARM_METRICS = ["BillingFailed", "BillingNotStarted"]
+RECEIPT_FUNCTION_ID = "BillReceipt"  # app.py's bill_receipt: the step that emails the driver's receipt
 # Role groups: functions that are not in one run with the REST handler's role.
 CHARGER_ROLE = "Charger"
 WORKFLOW_TASK_ROLE = "WorkflowTask"
@@ -105,6 +106,18 @@ class PlatformStack(Stack):
         for role in (api.role, charger_role):
             role.add_to_policy(iam.PolicyStatement(
                 actions=["execute-api:ManageConnections"], resources=[api.connections_arn()],
+            ))
+
+        if options.receipt_sender is not None:
+            # Receipts: only the receipt step sends email, only from the sender's address or domain identity.
+            sender = options.receipt_sender
+            receipt_ids = frozenset(i for i in api.functions if i == RECEIPT_FUNCTION_ID)
+            api.set_environment("RECEIPT_SENDER", sender, only=receipt_ids)
+            api.roles[WORKFLOW_TASK_ROLE].add_to_policy(iam.PolicyStatement(
+                actions=["ses:SendEmail"],
+                resources=[self.format_arn(service="ses", resource="identity", resource_name=name)
+                           for name in (sender, sender.split("@")[1])],
+                conditions={"StringEquals": {"ses:FromAddress": sender}},
             ))
 
         self.workflows = Workflows(

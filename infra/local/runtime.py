@@ -23,6 +23,7 @@ from types import FrameType
 from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+LOCAL_RECEIPT_SENDER = "receipts@evcharge.local"
 _FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
@@ -97,6 +98,8 @@ class LocalRuntime:
         self._dynamodb.start()
         os.environ["DYNAMODB_ENDPOINT"] = self.dynamodb_url
         os.environ["AWS_ENDPOINT_URL_SFN"] = self.dynamodb_url  # the workflow starter's Step Functions
+        os.environ["AWS_ENDPOINT_URL_SES"] = self.dynamodb_url  # receipts: moto keeps the emails it is sent
+        os.environ.setdefault("RECEIPT_SENDER", LOCAL_RECEIPT_SENDER)
         os.environ.setdefault("TABLE_NAME", "evcharge")
         os.environ.setdefault("PUBLIC_BASE_URL", self.rest_url)
         try:
@@ -141,6 +144,9 @@ class LocalRuntime:
         from chalicelib.store.table import create_table
 
         create_table()
+        import boto3
+
+        boto3.client("ses").verify_email_identity(EmailAddress=os.environ["RECEIPT_SENDER"])
         from app import app
         from chalicelib.workflows.starter import state_machine_arn_variable
         from infra.local.rest_gateway import create_rest_server

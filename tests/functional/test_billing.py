@@ -2,6 +2,7 @@
 Stripe sandbox: a paid session is priced, captured, split and ledgered to the cent, once."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -35,7 +36,8 @@ class Billing:
         response = self.api._client.http.post("/pay/" + self.api.get("/v1/tenant").json["slug"] + "/CP-1/1",
                                               headers={"Content-Type": "application/x-www-form-urlencoded"}, body="")
         assert response.status_code == 303, response.body
-        paid = requests.post(response.headers["Location"], data={"cardnumber": "4242424242424242"},
+        paid = requests.post(response.headers["Location"],
+                             data={"cardnumber": "4242424242424242", "email": "driver@example.com"},
                              allow_redirects=False, timeout=5)
         payment_id = paid.headers["Location"].rsplit("/", 1)[-1]
         assert deliver(self.api, latest_event(self.sandbox, "checkout.session.completed")).status == 200
@@ -52,10 +54,26 @@ class Billing:
         return str(next(s for s in sessions if s["transaction_id"] == tx)["id"])
 
 
+def sent_emails() -> list[Any]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].sent_messages)
+
+
 @pytest.fixture
-def billing(tenant_a: Api, cp: ChargerConnection, workflows: Any, stripe_sandbox: LocalStripe) -> Billing:
+def billing(tenant_a: Api, cp: ChargerConnection, workflows: Any, stripe_sandbox: LocalStripe,
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[Billing]:
     """Tenant A's CP-1 at a site whose owner takes 30% and eMSP 5% (platform 5%), all onboarded; 0.30 EUR/kWh
-    excl. 21% VAT on the site."""
+    excl. 21% VAT on the site; receipts emailed from a verified SES identity."""
+    import boto3
+
+    from chalicelib import composition, settings
+
+    boto3.client("ses").verify_email_identity(EmailAddress="receipts@cpo.example")
+    monkeypatch.setenv("RECEIPT_SENDER", "receipts@cpo.example")
+    settings.settings.cache_clear()
+    composition.receipt_mailer.cache_clear()
     owner = tenant_a.post("/v1/parties", {"role": "OWNER", "name": "Owner"}).json
     emsp = tenant_a.post("/v1/parties", {"role": "EMSP", "name": "eMSP"}).json
     for path in (f"/v1/parties/{owner['id']}/onboarding-link", f"/v1/parties/{emsp['id']}/onboarding-link",
@@ -66,7 +84,9 @@ def billing(tenant_a: Api, cp: ChargerConnection, workflows: Any, stripe_sandbox
     assert tenant_a.patch(f"/v1/sites/{site_id}", {"tariff_id": tariff["id"], "revenue_split": [
         {"party_id": owner["id"], "share_bps": 3000}, {"party_id": emsp["id"], "share_bps": 500}]}).status == 200
     cp.result("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"})
-    return Billing(tenant_a, workflows, stripe_sandbox, cp)
+    yield Billing(tenant_a, workflows, stripe_sandbox, cp)
+    monkeypatch.delenv("RECEIPT_SENDER")
+    settings.settings.cache_clear()
 
 
 def test_a_paid_session_is_captured_split_and_ledgered_to_the_cent(billing: Billing) -> None:
@@ -94,6 +114,10 @@ def test_a_paid_session_is_captured_split_and_ledgered_to_the_cent(billing: Bill
     assert all(t["source_transaction"] == intent["latest_charge"] for t in transfers)
     view = billing.api.with_key(None).get(f"/pay/sessions/{payment_id}", headers={"Accept": "application/json"}).json
     assert view["status"] == "captured" and view["receipt"]["total_incl_vat"] == 448
+    # The receipt went by email to the address the driver gave at checkout, once.
+    [email] = [m for m in sent_emails() if m.destinations["ToAddresses"] == ["driver@example.com"]]
+    assert email.subject == "Receipt: 4.48 EUR for charging at CP-1"
+    assert "Energy (12.333 kWh x 0.3 EUR), VAT 21%: 4.48 EUR" in email.body and payment_id in email.body
 
 
 def test_a_stripe_5xx_on_capture_is_retried_without_a_second_capture(billing: Billing) -> None:

@@ -54,6 +54,9 @@ def synthesize(outdir: Path, context: dict[str, Any] | None = None) -> Synthesiz
     return Synthesized(json.loads(path.read_text()), path, time.perf_counter() - started)
 
 
+RECEIPT_SENDER = "receipts@cpo.example"
+
+
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    return synthesize(tmp_path_factory.mktemp("cdk.out"))
+    return synthesize(tmp_path_factory.mktemp("cdk.out"), {"receiptSender": RECEIPT_SENDER})

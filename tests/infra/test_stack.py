@@ -443,3 +443,11 @@ def test_cfn_lint_finds_no_errors(synthesized: Synthesized) -> None:
     errors = [line for line in findings if re.search(r":E\d+:", line)]
     assert errors == [], "\n".join(findings)
     assert result.returncode in (0, 4, 8), result.stderr  # 4: warnings, 8: informational; 2 would be errors
+
+
+def test_the_receipt_sender_is_a_context_value_and_an_email_address() -> None:
+    assert DeploymentOptions.from_context(Context({})).receipt_sender is None
+    assert DeploymentOptions.from_context(Context({"receiptSender": "r@cpo.example"})).receipt_sender == "r@cpo.example"
+    for bad in ("cpo.example", "@cpo.example", "r@"):
+        with pytest.raises(ValueError, match="receiptSender"):
+            DeploymentOptions.from_context(Context({"receiptSender": bad}))

@@ -18,7 +18,7 @@ from aws_cdk.assertions import Template
 from infra.aws.alarms import PlatformAlarms
 from infra.aws.stack import PROJECT_DIR, TABLE_ACTIONS, WORKFLOW_STARTERS
 from infra.aws.workflows import Workflows, state_machine_arn_variable, workflow_files
-from tests.infra.conftest import Synthesized
+from tests.infra.conftest import RECEIPT_SENDER, Synthesized
 from tests.infra.test_stack import actions_of as actions
 from tests.infra.test_stack import references as references_of
 
@@ -217,7 +217,7 @@ def test_billing_functions_may_only_log_use_the_table_and_read_the_stripe_secret
     assert role_id not in others, "the billing functions have a role of their own"
     granted = {action for s in statements_of_role(synthesized, role_id) for action in actions(s)}
     assert granted == {"logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:GetSecretValue",
-                       *TABLE_ACTIONS}
+                       "ses:SendEmail", *TABLE_ACTIONS}
     (secret_id,) = synthesized.resources("AWS::SecretsManager::Secret")
     table_id = next(k for k, t in synthesized.resources("AWS::DynamoDB::Table").items()
                     if t["Properties"]["KeySchema"][0]["AttributeName"] != "id")
@@ -227,6 +227,19 @@ def test_billing_functions_may_only_log_use_the_table_and_read_the_stripe_secret
             assert statement["Resource"] == {"Ref": secret_id}
         if any(a.startswith("dynamodb:") for a in actions(statement)):
             assert references_of(statement["Resource"]) == {table_id}
+
+
+def test_only_the_receipt_step_emails_and_only_from_the_receipt_sender(synthesized: Synthesized) -> None:
+    functions = synthesized.resources("AWS::Serverless::Function")
+    senders = {fid: f["Properties"]["Environment"]["Variables"]["RECEIPT_SENDER"] for fid, f in functions.items()
+               if "RECEIPT_SENDER" in f["Properties"]["Environment"]["Variables"]}
+    assert senders == {"BillReceipt": RECEIPT_SENDER}
+    role_id = role_id_of(functions["BillReceipt"])
+    (statement,) = [s for s in statements_of_role(synthesized, role_id) if "ses:SendEmail" in actions(s)]
+    assert actions(statement) == ["ses:SendEmail"]
+    assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": RECEIPT_SENDER}}
+    identities = json.dumps(statement["Resource"])
+    assert ":identity/receipts@cpo.example" in identities and ":identity/cpo.example" in identities
 
 
 def test_failed_billing_executions_raise_an_alarm(synthesized: Synthesized) -> None:
