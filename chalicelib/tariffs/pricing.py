@@ -321,21 +321,25 @@ def _exact_lines(billed: list[_Billed], currency: str) -> list[_ExactLine]:
     return lines
 
 
-def _price_limit(total: Cost, tariff: Tariff) -> Cost:
-    """The totals within min_price and max_price. A limit without incl_vat moves the total incl. VAT by
-    as much as the total excl. VAT."""
+def _price_limit(total: Cost, tariff: Tariff, vat_rate: Decimal) -> Cost:
+    """The totals within min_price and max_price. A limit without incl_vat keeps the session's VAT rate
+    (`vat_rate`, VAT over the amount excl. VAT): a capped 10.00 excl. at 20 % is 12.00 incl."""
     excl, incl = total.excl_vat, total.incl_vat
     currency = tariff.currency
+
+    def with_vat(amount: int) -> int:
+        return amount + round_half_up(amount * vat_rate)
+
     if tariff.min_price is not None:
         low = to_minor(tariff.min_price.excl_vat, currency)
         if excl < low:
-            incl, excl = incl + low - excl, low
+            excl, incl = low, with_vat(low)
         if tariff.min_price.incl_vat is not None:
             incl = max(incl, to_minor(tariff.min_price.incl_vat, currency))
     if tariff.max_price is not None:
         high = to_minor(tariff.max_price.excl_vat, currency)
         if excl > high:
-            incl, excl = incl - (excl - high), high
+            excl, incl = high, with_vat(high)
         if tariff.max_price.incl_vat is not None:
             incl = min(incl, to_minor(tariff.max_price.incl_vat, currency))
     return Cost(excl, max(incl, excl))
@@ -387,7 +391,13 @@ def price_session(periods: Sequence[ChargingPeriod], tariff: Tariff, tz: ZoneInf
         costs[receipt_line.dimension] = Cost(so_far.excl_vat + receipt_line.amount_excl_vat,
                                              so_far.incl_vat + receipt_line.amount_incl_vat)
     computed = Cost(total_excl, total_excl + total_vat)
-    total = _price_limit(computed, tariff)
+    exact_excl = sum((line.excl_vat for line in exact), Decimal(0))
+    if exact_excl > 0:
+        vat_rate = sum((line.vat for line in exact), Decimal(0)) / exact_excl
+    else:  # nothing consumed (a minimum price alone): the tariff's own rate
+        vat_rate = max((c.vat or Decimal(0) for e in tariff.elements for c in e.price_components),
+                       default=Decimal(0)) / 100
+    total = _price_limit(computed, tariff, vat_rate)
     if total != computed:
         label = "Minimum price" if total.excl_vat > computed.excl_vat or total.incl_vat > computed.incl_vat \
             else "Maximum price"

@@ -332,7 +332,7 @@ def test_max_price_shows_as_a_negative_final_line():
     priced = price_session([charging(MONDAY, 300, 50)], tariff(element(ENERGY_025), max_price={"excl_vat": 10}),
                            AMSTERDAM)
     assert (priced.lines[-1].label, priced.lines[-1].amount_excl_vat) == ("Maximum price", -250)
-    assert priced.total_cost == Cost(1000, 1125)
+    assert priced.total_cost == Cost(1000, 1100)  # the cap keeps the 10 % VAT rate: 10.00 + 1.00
 
 
 def test_live_cost_of_an_active_session_is_the_cost_so_far():
@@ -381,3 +381,42 @@ def test_float_noise_in_interpolated_energy_never_bills_one_step_more() -> None:
                 "elements": [{"price_components": [{"type": "ENERGY", "price": 0.30, "step_size": step}]}]})
             priced = price_session(periods, tariff, ZoneInfo("UTC"))
             assert priced.lines[0].volume == Decimal(billed_kwh), (offset_ms, step, priced.lines[0].volume)
+
+
+def _energy_tariff_with(limit: dict[str, Any]) -> Any:
+    from chalicelib.tariffs.models import Tariff
+
+    return Tariff.model_validate({
+        "id": "tariff_x", "currency": "EUR", "created_at": "x", "updated_at": "x", "last_updated": "x", **limit,
+        "elements": [{"price_components": [{"type": "ENERGY", "price": 0.50, "vat": 20, "step_size": 1}]}]})
+
+
+def _kwh_session(kwh: float) -> Any:
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.tariffs.periods import ChargingPeriod
+
+    t0 = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+    return [ChargingPeriod(t0, t0 + timedelta(hours=1), kwh * 1000, True, kwh)]
+
+
+def test_a_max_price_without_incl_vat_keeps_the_vat_rate() -> None:
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.tariffs.pricing import price_session
+
+    priced = price_session(_kwh_session(40), _energy_tariff_with({"max_price": {"excl_vat": 10}}), ZoneInfo("UTC"))
+    assert (priced.total_cost.excl_vat, priced.total_cost.incl_vat) == (1000, 1200)  # not 14.00
+    assert sum(line.amount_incl_vat for line in priced.lines) == 1200
+
+
+def test_a_min_price_without_incl_vat_keeps_the_vat_rate_even_with_nothing_consumed() -> None:
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.tariffs.pricing import price_session
+
+    tariff = _energy_tariff_with({"min_price": {"excl_vat": 5}})
+    priced = price_session(_kwh_session(2), tariff, ZoneInfo("UTC"))
+    assert (priced.total_cost.excl_vat, priced.total_cost.incl_vat) == (500, 600)  # not 5.20
+    empty = price_session(_kwh_session(0), tariff, ZoneInfo("UTC"))
+    assert (empty.total_cost.excl_vat, empty.total_cost.incl_vat) == (500, 600)
