@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from chalicelib.charging.sessions import BillingStatus, Session, SessionStatus
 from chalicelib.charging.station import SessionHooks
 from chalicelib.observability import count, logger
+from chalicelib.payments.models import PaymentStatus
 
 if TYPE_CHECKING:
     from chalicelib.billing.steps import PricingSources
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 # The ad-hoc tokens the checkout issues (CheckoutService.begin); only these can belong to a payment.
 _PAYMENT_TOKEN = re.compile(r"^PAY[0-9A-F]{16}$")
+_AWAITING_SESSION = (PaymentStatus.AUTHORIZED, PaymentStatus.STARTING)
 
 
 # How often a paid session's cost is checked against its hold as readings arrive (each check prices the
@@ -80,7 +82,8 @@ class BillingHooks(SessionHooks):
         if session.token_uid and _PAYMENT_TOKEN.match(session.token_uid):
             payment_id = self._payments.of_token(session.token_uid)
             payment = self._payments.get(payment_id) if payment_id else None
-            if payment is not None:
+            # A payment pays for one session: the one its remote start began, not a later one on its token.
+            if payment is not None and payment.session_id is None and payment.status in _AWAITING_SESSION:
                 fields.update(payment_id=payment.id, hold_amount=payment.hold_amount)
         return session.model_copy(update=fields) if fields else session
 
@@ -92,10 +95,12 @@ class BillingHooks(SessionHooks):
             self._checkout().session_started(session.payment_id, session.id)
 
     def ended(self, session: Session) -> None:
+        if session.payment_id:
+            self._checkout().session_ended(session.payment_id)
         if session.status != SessionStatus.COMPLETED or session.billing in (BillingStatus.BILLED, BillingStatus.FAILED):
             return
-        if session.tariff is None:
-            return  # no tariff applied when it started: nothing to price, no workflow to pay for
+        if session.tariff is None and not session.payment_id:
+            return  # nothing to price and no hold to release: no workflow to pay for
         name = billing_execution_name(self._tenant_id, session.id)
         try:
             started = self._workflows().start("billing", name, {"tenant_id": self._tenant_id, "session_id": session.id})

@@ -85,10 +85,15 @@ class BillingSteps:
     # -- 1. price the session and write its CDR ----------------------------------------------------
     def price(self, session_id: str) -> dict[str, Any]:
         with _transient():
-            if self._ledger.get(session_id) is not None:
-                return self._out(session_id, billable=True)  # priced by an earlier run
+            priced_before = self._ledger.get(session_id)
+            if priced_before is not None:  # priced by an earlier run, which may have died before this:
+                self._sessions.update(session_id, lambda s: s if s.cdr_id else s.model_copy(update={
+                    "cost": {"excl_vat": priced_before.cost_excl_vat, "incl_vat": priced_before.cost_incl_vat},
+                    "cdr_id": priced_before.cdr_id, "billing": BillingStatus.PENDING, "updated_at": now_rfc3339()}))
+                return self._out(session_id, billable=True)
             session = self._session(session_id)
             if session.status != SessionStatus.COMPLETED or session.tariff is None:
+                self._release_hold(session)  # nothing to price: the driver pays nothing
                 self._mark_session(session_id, BillingStatus.NOT_BILLED)
                 return self._out(session_id, billable=False)
             cdr, priced, site_id = self._build_cdr(session)
@@ -156,6 +161,8 @@ class BillingSteps:
             if entry.gross is not None:
                 return self._out(session_id, billable=True)
             payment = self._payments.get(entry.payment_id) if entry.payment_id else None
+            if payment is not None and payment.session_id not in (None, session_id):
+                payment = None  # the payment paid for another session: this one has no card
             if payment is None or payment.payment_intent_id is None:
                 # An RFID or roaming token: no card to charge; the token's holder owes the cost.
                 session = self._session(session_id)
@@ -170,8 +177,9 @@ class BillingSteps:
                                    session_id=session_id, captured_amount=0)
                 self._update_entry(session_id, gross=0, receivable=0)
                 return self._out(session_id, billable=True)
+            # Keyed by payment: whatever session claims it, a payment's hold is captured once.
             capture = self._gateway().capture(payment.payment_intent_id, amount,
-                                              idempotency_key=f"capture-{session_id}")
+                                              idempotency_key=f"capture-{payment.id}")
             self._move_payment(payment, PaymentStatus.CAPTURED, session_id=session_id,
                                captured_amount=capture.amount, charge_id=capture.charge_id)
             # A cost above the hold (the stop came late) is owed by the driver, outside the card.
@@ -197,6 +205,8 @@ class BillingSteps:
             done = {t.party_id: t for t in entry.transfers or []}
             records = []
             for part in planned.parts:
+                if part.amount <= 0:
+                    continue  # nothing to move (e.g. nothing was paid)
                 if part.party_id in done:
                     records.append(done[part.party_id])
                     continue
@@ -278,6 +288,14 @@ class BillingSteps:
                 if payment is not None and not payment.status.is_final:
                     self._move_payment(payment, PaymentStatus.FAILED, session_id=session_id)
         return self._out(session_id, billable=False)
+
+    def _release_hold(self, session: Session) -> None:
+        payment = self._payments.get(session.payment_id) if session.payment_id else None
+        if payment is None or payment.payment_intent_id is None or payment.status.is_final \
+                or payment.session_id not in (None, session.id):
+            return
+        self._gateway().cancel(payment.payment_intent_id, idempotency_key=f"cancel-{payment.id}")
+        self._move_payment(payment, PaymentStatus.CANCELLED, cancel_reason="not_billable", session_id=session.id)
 
     # -- helpers -----------------------------------------------------------------------------------
     def _out(self, session_id: str, *, billable: bool) -> dict[str, Any]:

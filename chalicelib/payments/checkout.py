@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 _FREE = {"Available", "Preparing"}
 # How long the charger may take to start after accepting the remote start, before the hold is released.
 START_WINDOW = timedelta(minutes=15)
+# How long a paid session's token stays valid once its session began (deleted when the session ends).
+SESSION_TOKEN_LIFE = timedelta(hours=48)
 # A resent checkout event may resume a start that an earlier delivery began; not before this (so two
 # deliveries racing each other cannot both start the charger).
 RESUME_AFTER = timedelta(seconds=60)
@@ -234,8 +236,19 @@ class CheckoutService:
         return payment
 
     def session_started(self, payment_id: str, session_id: str) -> Payment | None:
-        return self._move(payment_id, {PaymentStatus.AUTHORIZED, PaymentStatus.STARTING},
-                          status=PaymentStatus.CHARGING, session_id=session_id)
+        moved = self._move(payment_id, {PaymentStatus.AUTHORIZED, PaymentStatus.STARTING},
+                           status=PaymentStatus.CHARGING, session_id=session_id)
+        if moved is not None:
+            # The token now lives as long as its session (a 2.0.1 charger re-checks it while charging).
+            self._tokens.update(moved.token_uid, lambda t: t.model_copy(update={
+                "expires_at": rfc3339(utc_now() + SESSION_TOKEN_LIFE), "updated_at": now_rfc3339()}))
+        return moved
+
+    def session_ended(self, payment_id: str) -> None:
+        """The paid session is over: its token can start nothing more."""
+        payment = self._payments.get(payment_id)
+        if payment is not None:
+            self._tokens.delete(payment.token_uid)
 
     def cancel(self, payment_id: str, *, reason: str) -> Payment:
         """Release the hold (nothing is charged). Only before a session began."""

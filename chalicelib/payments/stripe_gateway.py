@@ -90,8 +90,8 @@ class StripePayments:
             with self._errors():
                 intent = self._client.v1.payment_intents.retrieve(
                     intent_id, {"expand": ["latest_charge.balance_transaction"]})
-            if intent.status != "succeeded":
-                raise
+            if intent.status != "succeeded" or int(intent.amount_received) != amount:
+                raise  # not this capture's outcome
         charge: Any = intent.latest_charge
         fee = None
         if charge is not None and not isinstance(charge, str) and charge.balance_transaction is not None \

@@ -201,3 +201,22 @@ def test_a_session_whose_cost_reaches_the_hold_is_stopped_and_captures_the_hold(
     entry = billing.api.get("/v1/ledger").json["items"][0]
     assert entry["gross"] == 200 and entry["receivable"] == entry["cost"]["incl_vat"] - 200
     assert entry["platform_fee"] + sum(t["amount"] for t in entry["transfers"]) == 200
+
+
+def test_a_paid_token_cannot_start_or_pay_for_a_second_session(billing: Billing) -> None:
+    payment_id, tx = billing.pay_and_start()
+    tag = [c for c in billing.cp.platform_calls() if c[2] == "RemoteStartTransaction"][-1][3]["idTag"]
+    first = billing.stop(tx, meter_stop=11_000)
+    assert billing.wait(first)["status"] == "SUCCEEDED"
+    transfers_before = len(billing.sandbox.transfers())
+    # The car is plugged in again and the charger reuses the tag it was given.
+    again = billing.cp.result("StartTransaction", {"connectorId": 1, "idTag": tag, "meterStart": 11_000,
+                                                   "timestamp": "2026-11-21T09:05:00Z"})
+    assert again["idTagInfo"]["status"] == "Invalid"
+    second = billing.stop(str(again["transactionId"]), meter_stop=21_000, at="2026-11-21T10:00:00Z")
+    assert billing.wait(second)["status"] == "SUCCEEDED"
+    entry = next(e for e in billing.api.get("/v1/ledger").json["items"] if e["session_id"] == second)
+    assert entry["payment_id"] is None and entry["gross"] == 0 and entry["transfers"] == []
+    assert len(billing.sandbox.transfers()) == transfers_before
+    intent = next(i for i in billing.sandbox.payment_intents() if i["metadata"].get("payment_id") == payment_id)
+    assert intent["amount_received"] == 363
