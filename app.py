@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice, Request, Response, WebsocketEvent
+from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response, WebsocketEvent
 from pydantic import AwareDatetime, Field
 
 from chalicelib import composition as services
@@ -509,6 +509,13 @@ def connector_qr(charger_id: str, connector: str) -> Response:
     link = pay_link(settings().public_base_url, ctx.slug, charger.id, number)
     return Response(body=qr_svg(link), status_code=200,
                     headers={"Content-Type": "image/svg+xml", "X-Pay-Link": link})
+
+
+@app.schedule(Rate(2, unit=Rate.MINUTES), name="sweep_payments")
+def sweep_payments(event: CloudWatchEvent) -> dict[str, int]:
+    """Holds whose charge never began are released; paid sessions past their hold are stopped."""
+    report = services.payment_sweeper().sweep()
+    return {"released": len(report.released), "stopped": len(report.stopped), "finished": len(report.finished)}
 
 
 # -- the billing workflow's steps (Lambda functions run by chalicelib/workflows/billing.asl.json) ------

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from chalicelib.payments.mailer import SesMailer
     from chalicelib.payments.parties import PartyService
     from chalicelib.payments.status import DriverStatus
+    from chalicelib.payments.sweeper import PaymentSweeper
     from chalicelib.sites.service import SiteService
     from chalicelib.store.charger_events import ChargerEventRepository
     from chalicelib.store.directory import TenantDirectory, TenantProfileRepository
@@ -183,7 +184,7 @@ def checkout_service(tenant_id: str) -> CheckoutService:
     from chalicelib.payments.checkout import CheckoutService
     from chalicelib.store.charger_state import ChargerStateRepository
     from chalicelib.store.chargers import ChargerRepository
-    from chalicelib.store.payments import PaymentRepository
+    from chalicelib.store.payments import PaymentRepository, PaymentWatch
     from chalicelib.store.tokens import TokenRepository
 
     return CheckoutService(
@@ -191,7 +192,15 @@ def checkout_service(tenant_id: str) -> CheckoutService:
         states=ChargerStateRepository(tenant_id), tokens=TokenRepository(tenant_id),
         tariffs=tariff_lookup(tenant_id), gateway=payment_gateway,
         commands=lambda: command_service(tenant_id, rest_sender), public_base_url=settings().public_base_url,
+        watch=PaymentWatch(),
     )
+
+
+def payment_sweeper() -> PaymentSweeper:
+    from chalicelib.payments.sweeper import PaymentSweeper
+    from chalicelib.store.payments import PaymentWatch
+
+    return PaymentSweeper(PaymentWatch())
 
 
 def billing_hooks(tenant_id: str, charger: Charger, sender: Callable[[], Sender]) -> BillingHooks:

@@ -51,6 +51,25 @@ _WATCHES_LOCK = threading.Lock()
 _MAX_WATCHES = 2000
 
 
+# A paid session is stopped a little before its cost reaches the hold: the energy and time that run on
+# until the charger stops (and until the next check) must still fit in what the card can pay.
+HOLD_STOP_AT = 0.95
+
+
+def hold_reached(cost_incl_vat: int | None, hold_amount: int) -> bool:
+    return cost_incl_vat is not None and cost_incl_vat >= hold_amount * HOLD_STOP_AT
+
+
+def cost_so_far(session: Session, sources: PricingSources, time_zone: str) -> int | None:
+    """A running session's cost incl. VAT up to now, priced as its CDR will be; None without a tariff."""
+    from chalicelib.billing.session_pricing import price_stored_session
+    from chalicelib.clock import utc_now
+
+    priced = price_stored_session(session, sources.readings(session), sources.status_events(session),
+                                  sources.transaction_events(session), time_zone=time_zone, until=utc_now())
+    return None if priced is None else priced.total_cost.incl_vat
+
+
 def billing_execution_name(tenant_id: str, session_id: str) -> str:
     """One billing execution per session: Step Functions refuses a second start of the same name."""
     return f"bill-{tenant_id}-{session_id}"
@@ -120,20 +139,14 @@ class BillingHooks(SessionHooks):
         session = self._sessions.get(watch.session_id)
         if session is None or not session.is_active:
             return
-        from chalicelib.billing.session_pricing import price_stored_session
-        from chalicelib.clock import utc_now
-
         site = self._sites.get(self._charger.site_id)
-        sources = self._sources()
-        priced = price_stored_session(
-            session, sources.readings(session), sources.status_events(session), sources.transaction_events(session),
-            time_zone=site.time_zone if site is not None else "UTC", until=utc_now())
-        if priced is None or priced.total_cost.incl_vat < watch.hold_amount:
+        cost = cost_so_far(session, self._sources(), site.time_zone if site is not None else "UTC")
+        if not hold_reached(cost, watch.hold_amount):
             return
         watch.stopped = True
         count("HoldReachedStops")
-        logger.info("cost reached the hold; stopping the session", session_id=session.id,
-                    cost=priced.total_cost.incl_vat, hold=watch.hold_amount)
+        logger.info("cost reached the hold; stopping the session", session_id=session.id, cost=cost,
+                    hold=watch.hold_amount)
         try:
             self._stop_session(session.id)
         except Exception:  # offline: the charger's own stop (or the next reading) ends it

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from chalicelib.ocpp.commands import CommandService
     from chalicelib.store.charger_state import ChargerStateRepository
     from chalicelib.store.chargers import ChargerRepository
-    from chalicelib.store.payments import PaymentRepository
+    from chalicelib.store.payments import PaymentRepository, PaymentWatch
     from chalicelib.store.tokens import TokenRepository
     from chalicelib.tariffs.models import Tariff
     from chalicelib.tariffs.service import TariffLookup
@@ -98,7 +98,9 @@ class CheckoutService:
         self, tenant_id: str, *, payments: PaymentRepository, chargers: ChargerRepository,
         states: ChargerStateRepository, tokens: TokenRepository, tariffs: TariffLookup,
         gateway: Callable[[], PaymentGateway], commands: Callable[[], CommandService], public_base_url: str,
+        watch: PaymentWatch | None = None,
     ) -> None:
+        self._watch = watch
         self._tenant_id = tenant_id
         self._payments = payments
         self._chargers = chargers
@@ -184,6 +186,8 @@ class CheckoutService:
             # Stripe resent the event because the first delivery died between the hold and the start.
             logger.info("resuming an interrupted start", payment_id=payment_id)
         self._issue_token(payment)
+        if self._watch is not None:
+            self._watch.add(self._tenant_id, payment.id)  # swept until it ends (a start that never comes)
         return self._remote_start(payment)
 
     @staticmethod

@@ -13,6 +13,7 @@ from chalicelib.store.transactions import transact
 
 PAYMENT_ID = id_pattern("pay")
 _TENANT_OF = "PAYMENT"
+_WATCH = "PAYWATCH"  # one partition: the payments of all tenants still holding a card (few at a time)
 
 
 class PaymentRepository(TenantScopedRepository[Payment]):
@@ -51,3 +52,21 @@ def tenant_of_payment(payment_id: str) -> str | None:
     except TableItem.DoesNotExist:
         return None
     return str(item.data["tenant_id"])
+
+
+class PaymentWatch:
+    """Payments that hold a driver's card and have not ended, across tenants, for the scheduled sweep
+    (a start that never came, a session running towards its hold without readings)."""
+
+    def add(self, tenant_id: str, payment_id: str) -> None:
+        RecordItem(_WATCH, f"{tenant_id}#{payment_id}", kind=_WATCH, data={}).save()
+
+    def remove(self, tenant_id: str, payment_id: str) -> None:
+        RecordItem(_WATCH, f"{tenant_id}#{payment_id}").delete()
+
+    def all(self) -> list[tuple[str, str]]:
+        found = []
+        for item in RecordItem.query(_WATCH, consistent_read=True):
+            tenant_id, _, payment_id = item.sk.partition("#")
+            found.append((tenant_id, payment_id))
+        return found

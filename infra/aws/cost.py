@@ -34,6 +34,9 @@ class Prices:
     alarm_month: float = 0.10  # per metric of a standard-resolution alarm
 
 
+PAYMENT_SWEEP_INTERVAL_S = 120  # app.py's sweep_payments schedule
+
+
 @dataclass(frozen=True)
 class Workload:
     """One charger's month. "assumed" marks what no measurement backs yet."""
@@ -52,11 +55,12 @@ class Workload:
     # last seen (1 write), a MeterValues frame its readings (1 write); neither reads.
     periodic_frame_writes: float = 1
     periodic_frame_reads: float = 0
-    # Measured, per session: Authorize 2 reads; StartTransaction 4 reads, 10 write units (a 4-item
-    # transaction at 2 units an item, the counter, the connector); StopTransaction 5 reads, 4 write
-    # units; 4 StatusNotifications 2 writes each (status and history). 22 units and 11 reads / 7 frames.
+    # Measured, per session: Authorize 2 reads; StartTransaction 6 reads (2 of them the tariff in force:
+    # the site's and the tenant's default), 10 write units (a 4-item transaction at 2 units an item, the
+    # counter, the connector); StopTransaction 6 reads, 4 write units; 4 StatusNotifications 2 writes
+    # each (status and history). 22 units and 14 reads / 7 frames.
     other_frame_writes: float = 3.1
-    other_frame_reads: float = 1.6
+    other_frame_reads: float = 2.0
     connect_reads: float = 2  # tenant by slug, charger
     connect_writes: float = 1  # the connection record
     disconnect_writes: float = 1
@@ -124,8 +128,13 @@ def monthly_lines(w: Workload = Workload(), p: Prices = Prices()) -> list[Line]:
 def fixed_lines(alarm_metrics: int, p: Prices = Prices()) -> list[Line]:
     """What one deployment costs whatever its number of chargers (table storage aside). CloudWatch bills an
     alarm on a metric math expression for each metric in it."""
+    sweeps = SECONDS_PER_MONTH / PAYMENT_SWEEP_INTERVAL_S
     return [
         Line("Secrets Manager: the Stripe keys", 1, "secret", p.secret_month),
+        Line("Payment sweep (every 2 min): Lambda requests", sweeps, "request", p.lambda_request),
+        Line("Payment sweep: Lambda compute (0.5 GB, 100 ms assumed)", sweeps * 0.5 * 0.1, "GB-s",
+             p.lambda_arm64_gb_second),
+        Line("Payment sweep: DynamoDB reads (one query)", sweeps, "RRU", p.dynamodb_read_unit),
         Line("CloudWatch alarm metrics", alarm_metrics, "metric", p.alarm_month),
     ]
 
@@ -155,5 +164,5 @@ def report(alarm_metrics: int) -> str:
 if __name__ == "__main__":
     # The metrics the stack's alarms watch: Errors of each of the 10 functions, reads and writes throttled on
     # each of the 2 tables, failed, timed-out and aborted executions of the billing workflow, and the app's
-    # BillingFailed and BillingNotStarted (19 with today's app; tests/infra/test_cost.py counts them).
-    print(report(alarm_metrics=int(sys.argv[1]) if len(sys.argv) > 1 else 19))
+    # BillingFailed and BillingNotStarted (20 with today's app; tests/infra/test_cost.py counts them).
+    print(report(alarm_metrics=int(sys.argv[1]) if len(sys.argv) > 1 else 20))

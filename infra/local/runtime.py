@@ -24,6 +24,7 @@ from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 LOCAL_RECEIPT_SENDER = "receipts@evcharge.local"
+PAYMENT_SWEEP_INTERVAL_S = 120  # app.py's sweep_payments schedule
 _FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
@@ -48,6 +49,7 @@ class LocalRuntime:
     _workflows: Any = None
     stripe_port: int = 0
     _threads: list[threading.Thread] = field(default_factory=list)
+    _stopping: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
     def from_env(cls) -> LocalRuntime:
@@ -157,12 +159,26 @@ class LocalRuntime:
         for name, arn in self._workflows.start().items():
             os.environ[state_machine_arn_variable(name)] = arn
         self._ws.set_handlers(websocket_handlers(app))
+        # EventBridge's schedule, locally: the payment sweep every 2 minutes, as in AWS.
+        sweeping = threading.Thread(target=self._sweep_payments, name="payment-sweep", daemon=True)
+        sweeping.start()
+        self._threads.append(sweeping)
         self._rest = create_rest_server(app, config, self.host, self.port)
         thread = threading.Thread(target=self._rest.server.serve_forever, name="rest-api", daemon=True)
         thread.start()
         self._threads.append(thread)
 
+    def _sweep_payments(self) -> None:
+        from chalicelib.composition import payment_sweeper
+
+        while not self._stopping.wait(PAYMENT_SWEEP_INTERVAL_S):
+            try:
+                payment_sweeper().sweep()
+            except Exception:  # the next round tries again, as the schedule would
+                logging.getLogger("evcharge.local").exception("payment sweep failed")
+
     def stop(self) -> None:
+        self._stopping.set()
         if self._rest is not None:
             self._rest.server.shutdown()
             self._rest.server.server_close()

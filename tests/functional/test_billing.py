@@ -55,7 +55,7 @@ class Billing:
 
 
 def sent_emails() -> list[Any]:
-    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
     return list(ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].sent_messages)
@@ -220,3 +220,43 @@ def test_a_paid_token_cannot_start_or_pay_for_a_second_session(billing: Billing)
     assert len(billing.sandbox.transfers()) == transfers_before
     intent = next(i for i in billing.sandbox.payment_intents() if i["metadata"].get("payment_id") == payment_id)
     assert intent["amount_received"] == 363
+
+
+def test_the_sweep_stops_a_paid_session_past_its_hold_that_readings_did_not_stop(
+        billing: Billing, monkeypatch: pytest.MonkeyPatch) -> None:
+    import app
+
+    def stops() -> list[Any]:
+        return [c for c in billing.cp.platform_calls() if c[2] == "RemoteStopTransaction"]
+
+    assert billing.api.patch("/v1/tenant", {"checkout_hold": 100}).status == 200  # 1.00 EUR held
+    _, tx = billing.pay_and_start(meter_start=0)
+    monkeypatch.setattr("chalicelib.billing.hooks.HOLD_CHECK_INTERVAL_S", 10**9)  # the readings check never runs
+    billing.cp.result("MeterValues", {"connectorId": 1, "transactionId": int(tx), "meterValue": [
+        {"timestamp": "2026-11-21T08:20:00Z", "sampledValue": [{"value": "3000"}]}]})  # 3 kWh: 1.09 EUR
+    assert not stops()
+    assert app.sweep_payments(SCHEDULED_EVENT, None) == {"released": 0, "stopped": 1, "finished": 0}
+    assert len(stops()) == 1
+
+
+def test_the_sweep_releases_a_hold_whose_charge_never_started(
+        billing: Billing, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    import app
+
+    response = billing.api._client.http.post("/pay/" + billing.api.get("/v1/tenant").json["slug"] + "/CP-1/1",
+                                             headers={"Content-Type": "application/x-www-form-urlencoded"}, body="")
+    requests.post(response.headers["Location"], data={"cardnumber": "4242424242424242"}, allow_redirects=False,
+                  timeout=5)
+    assert deliver(billing.api, latest_event(billing.sandbox, "checkout.session.completed")).status == 200
+    assert app.sweep_payments(SCHEDULED_EVENT, None)["released"] == 0  # still within its start window
+    monkeypatch.setattr("chalicelib.payments.checkout.START_WINDOW", timedelta(seconds=-1))
+    assert app.sweep_payments(SCHEDULED_EVENT, None)["released"] == 1
+    assert billing.sandbox.payment_intents()[-1]["status"] == "canceled"
+    assert app.sweep_payments(SCHEDULED_EVENT, None) == {"released": 0, "stopped": 0, "finished": 0}
+
+
+SCHEDULED_EVENT = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, "id": "e",
+                   "region": "eu-west-1", "time": "2026-11-21T08:21:00Z", "account": "123456789012",
+                   "resources": [], "version": "0"}

@@ -255,14 +255,16 @@ def test_function_role_may_manage_only_the_websocket_apis_connections_and_read_o
 
 
 def test_functions_run_with_the_stacks_roles_not_generated_ones(synthesized: Synthesized) -> None:
-    """Three roles: the REST handler's, the charger handlers' and the workflow tasks'; only the stack's grants."""
+    """Three roles: the REST handler's (shared by the payment sweep, which needs the same grants: the table,
+    the Stripe keys, a stop sent to a charger), the charger handlers' and the workflow tasks'; only the
+    stack's grants."""
     roles = synthesized.resources("AWS::IAM::Role")
     role_of = {name: references(f["Properties"]["Role"]).pop() for name, f in functions(synthesized).items()}
     groups: dict[str, set[str]] = {}
     for name, role_id in role_of.items():
         groups.setdefault(role_id, set()).add(name)
     assert sorted(groups.values(), key=sorted) == sorted([
-        {"APIHandler"}, set(WEBSOCKET_HANDLERS.values()),
+        {"APIHandler", "SweepPayments"}, set(WEBSOCKET_HANDLERS.values()),
         {"BillPrice", "BillCollect", "BillSplit", "BillLedger", "BillReceipt", "BillFail"},
     ], key=sorted)
     for role_id in groups:
