@@ -57,7 +57,16 @@ def _price(cost: Cost, currency: str) -> dict[str, float]:
 
 
 def evse_uid(charger_id: str, evse_id: int) -> str:
-    return f"{charger_id}-{evse_id}"
+    """`{charger}-{evse}`, within OCPI's CiString(36): a longer charger id is shortened with a digest of
+    it, so two long ids never share a uid."""
+    import hashlib
+
+    uid = f"{charger_id}-{evse_id}"
+    if len(uid) <= 36:
+        return uid
+    digest = hashlib.sha256(charger_id.encode()).hexdigest()[:8]
+    tail = f"~{digest}-{evse_id}"
+    return charger_id[: 36 - len(tail)] + tail
 
 
 def emi3_evse_id(country_code: str, party_id: str, charger_id: str, evse_id: int) -> str:

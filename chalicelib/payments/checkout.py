@@ -122,6 +122,8 @@ class CheckoutService:
         evse_id, connector_id = position
         status = live.connectors.get(f"{evse_id}/{connector_id}") or live.connectors.get(str(evse_id))
         tariff = self._tariffs.for_charger(charger)
+        if tariff is not None and tariff.currency != currency:
+            hold = None  # the tenant's hold is in its own currency: the tariff's currency gets the default
         currency = tariff.currency if tariff is not None else currency
         return ConnectorOffer(
             tenant_name=tenant_name, charger=charger, connector=connector, evse_id=evse_id,

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 # The SDK retries connection errors and 5xx itself, with the same idempotency key.
 _NETWORK_RETRIES = 2
+_TIMEOUT_S = 8
 
 
 class StripePayments:
@@ -34,7 +35,10 @@ class StripePayments:
         self._stripe = stripe
         self._webhook_secret = webhook_secret
         bases: Any = {"api": api_base, "connect": api_base} if api_base else None
-        self._client = stripe.StripeClient(secret_key, base_addresses=bases, max_network_retries=_NETWORK_RETRIES)
+        # Well inside the functions' 30 s: a slow Stripe is retried by the workflow, not timed out by Lambda.
+        http = stripe.new_default_http_client(timeout=_TIMEOUT_S)
+        self._client = stripe.StripeClient(secret_key, base_addresses=bases, max_network_retries=_NETWORK_RETRIES,
+                                           http_client=http)
 
     # -- Connect ---------------------------------------------------------------------------------
     def create_account(self, *, email: str | None, country: str, idempotency_key: str) -> str:

@@ -14,7 +14,13 @@ def handle_event(event: ProviderEvent) -> str:
     handler = _HANDLERS.get(event.type)
     if handler is None:
         return "ignored"
-    outcome = handler(event.data)
+    if not isinstance(event.data, dict):
+        return "ignored_malformed"
+    try:
+        outcome = handler(event.data)
+    except (KeyError, TypeError, AttributeError, ValueError) as bad:  # signed, but not the shape Stripe sends
+        logger.warning("stripe event of an unexpected shape", event_id=event.id, error=str(bad))
+        return "ignored_malformed"
     logger.info("stripe event", event_id=event.id, event_type=event.type, outcome=outcome)
     return outcome
 

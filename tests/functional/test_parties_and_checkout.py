@@ -188,3 +188,23 @@ def test_a_resent_checkout_event_resumes_a_start_the_first_delivery_never_sent(
     assert len([c for c in cp.platform_calls() if c[2] == "RemoteStartTransaction"]) == 1
     view = tenant_a.with_key(None).get(f"/pay/sessions/{payment_id}", headers={"Accept": "application/json"}).json
     assert view["status"] == "starting"
+
+
+def test_a_signed_event_of_an_unexpected_shape_is_acknowledged_and_changes_nothing(
+        tenant_a: Api, stripe_sandbox: LocalStripe) -> None:
+    for data in ({"object": None}, {"object": {"id": "cs_x", "metadata": "not a map"}}):
+        event = {"id": "evt_odd", "object": "event", "type": "checkout.session.completed", "data": data,
+                 "created": 1, "livemode": False, "api_version": "2026-10-28.endive"}
+        reply = deliver(tenant_a, event)
+        assert reply.status == 200 and reply.json["outcome"] == "ignored_malformed", reply.json
+
+
+def test_a_tariff_in_another_currency_than_the_tenants_gets_the_default_hold_in_its_own(
+        tenant_a: Api, cp: ChargerConnection, paying: dict[str, Any]) -> None:
+    assert tenant_a.patch("/v1/tenant", {"checkout_hold": 2500}).status == 200  # 25.00 EUR
+    gbp = tenant_a.post("/v1/tariffs", {**TARIFF, "currency": "GBP"}).json
+    assert tenant_a.patch("/v1/chargers/CP-1", {"tariff_id": gbp["id"]}).status == 200
+    from chalicelib.payments.driver import connector_offer
+
+    _, offer = connector_offer(paying["slug"], "CP-1", 1)
+    assert (offer.currency, offer.hold_amount) == ("GBP", 5000)

@@ -84,3 +84,12 @@ def test_csv_has_one_row_per_cdr_with_its_totals():
     rows = list(csv.DictReader(io.StringIO(cdr_csv([cdr, {**cdr, "id": "CDR2"}]))))
     assert [row["id"] for row in rows] == ["CDR1", "CDR2"]
     assert (rows[0]["energy_kwh"], rows[0]["total_excl_vat"], rows[0]["total_incl_vat"]) == ("20.0", "7.0", "7.9")
+
+
+def test_an_evse_uid_stays_within_ocpis_36_characters_and_unique() -> None:
+    from chalicelib.billing.cdrs import evse_uid
+
+    long_a, long_b = "A" * 47 + "1", "A" * 47 + "2"
+    assert evse_uid("CP-1", 2) == "CP-1-2"
+    assert len(evse_uid(long_a, 12)) <= 36 and evse_uid(long_a, 12).endswith("-12")
+    assert evse_uid(long_a, 1) != evse_uid(long_b, 1)
