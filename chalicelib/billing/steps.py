@@ -238,6 +238,30 @@ class BillingSteps:
         return TransferRecord(party_id=party_id, role=role, amount=amount, status=TransferStatus.PAID,
                               transfer_id=transfer_id)
 
+    def pay_held(self, party_id: str) -> int:
+        """Transfer the shares held for a party that could not receive them (onboarding unfinished), now
+        that it can; each with the transfer's own idempotency key. How many were paid."""
+        party = self._parties.get(party_id)
+        if party is None or not party.can_receive:
+            return 0
+        paid = 0
+        cursor = None
+        while True:
+            page = self._ledger.list(100, cursor)
+            for entry in page.items:
+                held = [t for t in entry.transfers or [] if t.party_id == party_id and t.status == TransferStatus.HELD]
+                if not held or entry.charge_id is None:
+                    continue
+                with _transient():
+                    done = self._transfer(entry, party_id, held[0].role, held[0].amount)
+                if done.status == TransferStatus.PAID:
+                    self._update_entry(entry.id, transfers=[done if t.party_id == party_id else t
+                                                            for t in entry.transfers or []])
+                    paid += 1
+            if not page.next:
+                return paid
+            cursor = page.next
+
     # -- 4. close the ledger entry -----------------------------------------------------------------
     def record_ledger(self, session_id: str) -> dict[str, Any]:
         with _transient():

@@ -62,6 +62,7 @@ class ProviderEvent:
     type: str
     data: dict[str, Any]
     account: str | None = None
+    created: int = 0  # epoch seconds, when Stripe made the event
     extra: dict[str, Any] = field(default_factory=dict)
 
 

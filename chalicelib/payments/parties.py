@@ -49,6 +49,7 @@ class Party(BaseModel):
     country: str
     account_id: str  # the Stripe connected account
     payout_status: PayoutStatus = PayoutStatus.PENDING
+    status_at: int | None = None  # when Stripe made the event the status came from (they may arrive out of order)
     created_at: str
     updated_at: str
 
@@ -58,7 +59,9 @@ class Party(BaseModel):
 
 
 def payout_status(status: AccountStatus) -> PayoutStatus:
-    if status.payouts_enabled and status.transfers_active:
+    """Active once the account may receive transfers (Stripe's `transfers` capability): that is what a
+    share needs; paying out to the bank is then Stripe's business with the party."""
+    if status.transfers_active:
         return PayoutStatus.ACTIVE
     return PayoutStatus.RESTRICTED if status.details_submitted else PayoutStatus.PENDING
 
@@ -113,12 +116,20 @@ class PartyService:
 
 
 def apply_account_update(status: AccountStatus, accounts: PayoutAccountDirectory,
-                         parties_of: Callable[[str], PartyRepository]) -> Party | None:
-    """Stripe's `account.updated`: keep the party's payout status. None for an account no party has."""
+                         parties_of: Callable[[str], PartyRepository], *, created: int) -> tuple[str, Party] | None:
+    """Stripe's `account.updated`: keep the party's payout status, unless a newer event already set it.
+    (tenant id, the party) after the change; None for an account no party has."""
     owner = accounts.resolve(status.account_id)
     if owner is None:
         return None
     tenant_id, party_id = owner
     new_status = payout_status(status)
-    return parties_of(tenant_id).update(
-        party_id, lambda p: p.model_copy(update={"payout_status": new_status, "updated_at": now_rfc3339()}))
+
+    def apply(party: Party) -> Party:
+        if party.status_at is not None and created < party.status_at:
+            return party  # an older event delivered late
+        return party.model_copy(update={"payout_status": new_status, "status_at": created,
+                                        "updated_at": now_rfc3339()})
+
+    party = parties_of(tenant_id).update(party_id, apply)
+    return None if party is None else (tenant_id, party)

@@ -135,8 +135,9 @@ class StripePayments:
         except (ValueError, self._stripe.SignatureVerificationError) as bad:
             raise PaymentDeclined(f"webhook rejected: {bad}", code="invalid_signature") from None
         data = event.to_dict()
-        return ProviderEvent(id=data["id"], type=data["type"], data=data["data"]["object"],
-                             account=data.get("account"))
+        return ProviderEvent(id=str(data.get("id", "")), type=str(data.get("type", "")),
+                             data=(data.get("data") or {}).get("object") or {}, account=data.get("account"),
+                             created=int(data.get("created") or 0))
 
     @contextmanager
     def _errors(self) -> Iterator[None]:

@@ -3,8 +3,6 @@ one is cancelled, and `account.updated` keeps a payout party's status. Replays c
 handler moves state only from the state it expects)."""
 from __future__ import annotations
 
-from typing import Any
-
 from chalicelib.observability import logger
 from chalicelib.payments.gateway import AccountStatus, CompletedCheckout, ProviderEvent
 
@@ -17,7 +15,7 @@ def handle_event(event: ProviderEvent) -> str:
     if not isinstance(event.data, dict):
         return "ignored_malformed"
     try:
-        outcome = handler(event.data)
+        outcome = handler(event)
     except (KeyError, TypeError, AttributeError, ValueError) as bad:  # signed, but not the shape Stripe sends
         logger.warning("stripe event of an unexpected shape", event_id=event.id, error=str(bad))
         return "ignored_malformed"
@@ -25,9 +23,10 @@ def handle_event(event: ProviderEvent) -> str:
     return outcome
 
 
-def _checkout_completed(data: dict[str, Any]) -> str:
+def _checkout_completed(event: ProviderEvent) -> str:
     from chalicelib.composition import checkout_service
 
+    data = event.data
     metadata = {str(k): str(v) for k, v in (data.get("metadata") or {}).items()}
     tenant_id = metadata.get("tenant_id")
     if not tenant_id or not _tenant_owns(tenant_id, metadata.get("payment_id", "")):
@@ -43,9 +42,10 @@ def _checkout_completed(data: dict[str, Any]) -> str:
     return "started"
 
 
-def _checkout_expired(data: dict[str, Any]) -> str:
+def _checkout_expired(event: ProviderEvent) -> str:
     from chalicelib.composition import checkout_service
 
+    data = event.data
     metadata = data.get("metadata") or {}
     tenant_id, payment_id = str(metadata.get("tenant_id", "")), str(metadata.get("payment_id", ""))
     if not tenant_id or not _tenant_owns(tenant_id, payment_id):
@@ -54,18 +54,27 @@ def _checkout_expired(data: dict[str, Any]) -> str:
     return "cancelled"
 
 
-def _account_updated(data: dict[str, Any]) -> str:
-    from chalicelib.payments.parties import apply_account_update
+def _account_updated(event: ProviderEvent) -> str:
+    from chalicelib.composition import billing_steps
+    from chalicelib.payments.parties import PayoutStatus, apply_account_update
     from chalicelib.store.parties import PartyRepository, PayoutAccountDirectory
 
+    data = event.data
     capabilities = data.get("capabilities") or {}
     status = AccountStatus(
         account_id=str(data.get("id", "")), details_submitted=bool(data.get("details_submitted")),
         payouts_enabled=bool(data.get("payouts_enabled")),
         transfers_active=capabilities.get("transfers") == "active",
     )
-    party = apply_account_update(status, PayoutAccountDirectory(), PartyRepository)
-    return "updated" if party is not None else "unknown_account"
+    changed = apply_account_update(status, PayoutAccountDirectory(), PartyRepository, created=event.created)
+    if changed is None:
+        return "unknown_account"
+    tenant_id, party = changed
+    if party.payout_status == PayoutStatus.ACTIVE:
+        # Shares held while the party could not receive transfers are paid now.
+        paid = billing_steps(tenant_id).pay_held(party.id)
+        return f"updated, {paid} held transfers paid" if paid else "updated"
+    return "updated"
 
 
 def _tenant_owns(tenant_id: str, payment_id: str) -> bool:

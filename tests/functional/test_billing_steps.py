@@ -103,3 +103,20 @@ def test_fail_marks_the_session_and_entry_failed(ended: tuple[Billing, dict[str,
     assert billing.api.get(f"/v1/sessions/{event['session_id']}").json["billing"] == "failed"
     entry = _entry(billing)
     assert entry["status"] == "failed" and entry["failure"] == "BillingRetry: Stripe unavailable"
+
+
+def test_shares_held_for_a_party_not_yet_onboarded_are_paid_once_it_is(
+        ended: tuple[Billing, dict[str, str]], stripe_sandbox: LocalStripe) -> None:
+    import app
+
+    billing, event = ended
+    for step in (app.bill_price, app.bill_collect, app.bill_split, app.bill_ledger):
+        step(event, None)
+    assert {t["role"]: t["status"] for t in _entry(billing)["transfers"]}["CPO"] == "held"
+    onboard(billing.api, stripe_sandbox, "/v1/tenant/onboarding-link")  # the CPO finishes onboarding
+    cpo = {t["role"]: t for t in _entry(billing)["transfers"]}["CPO"]
+    assert cpo["status"] == "paid" and cpo["transfer_id"]
+    sent = [t for t in stripe_sandbox.transfers() if t["transfer_group"] == event["session_id"]]
+    assert sorted(t["amount"] for t in sent) == [73, 272]
+    payouts = billing.api.get("/v1/ledger/payouts").json["parties"]
+    assert {(p["role"], p["paid"], p["held"]) for p in payouts} == {("OWNER", 73, 0), ("CPO", 272, 0)}
