@@ -392,6 +392,13 @@ def get_session(session_id: str) -> Response:
     return json_reply(session_detail_view(services.session_reports(ctx).get(path_id(session_id))))
 
 
+@route("/v1/sessions/{session_id}/billing", methods=["POST"])
+def rerun_billing(session_id: str) -> Response:
+    """Run a session's failed billing again (202; the ledger and the session show the outcome)."""
+    ctx = tenant_context(request(), admin_only=True)
+    return json_reply(session_view(services.billing_runs(ctx.tenant_id).rerun(path_id(session_id))), status=202)
+
+
 # -- CDRs and the ledger ---------------------------------------------------------------------------
 
 class CdrQuery(ListQuery):

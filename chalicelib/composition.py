@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.settings import settings
 
 if TYPE_CHECKING:
-    from chalicelib.billing.hooks import BillingHooks
+    from chalicelib.billing.hooks import BillingHooks, BillingRuns
     from chalicelib.billing.ledger import LedgerService
     from chalicelib.billing.steps import BillingSteps, PricingSources
     from chalicelib.charging.chargers import ChargerService
@@ -324,3 +324,10 @@ def ledger_service(tenant_id: str) -> LedgerService:
     from chalicelib.billing.ledger import LedgerService
 
     return LedgerService(ledger_repository(tenant_id))
+
+
+def billing_runs(tenant_id: str) -> BillingRuns:
+    from chalicelib.billing.hooks import BillingRuns
+    from chalicelib.store.sessions import SessionRepository
+
+    return BillingRuns(tenant_id, SessionRepository(tenant_id), workflow_starter)

@@ -173,3 +173,35 @@ class BillingHooks(SessionHooks):
             _WATCHES[(self._tenant_id, self._charger.id, transaction_id)] = watch
             while len(_WATCHES) > _MAX_WATCHES:
                 _WATCHES.popitem(last=False)
+
+
+class BillingRuns:
+    """An operator's re-run of a session whose billing failed for good (Stripe down for longer than the
+    workflow's retries, say). Every step reads the ledger entry and keys its Stripe calls by session and
+    step, so a re-run does only what the failed run did not."""
+
+    def __init__(self, tenant_id: str, sessions: SessionRepository, workflows: Callable[[], WorkflowStarter]) -> None:
+        self._tenant_id = tenant_id
+        self._sessions = sessions
+        self._workflows = workflows
+
+    def rerun(self, session_id: str) -> Session:
+        from chalicelib.clock import now_rfc3339
+        from chalicelib.errors import Conflict, NotFound
+
+        session = self._sessions.get(session_id) if self._sessions.accepts_id(session_id) else None
+        if session is None:
+            raise NotFound.of("session", session_id)
+        if session.billing != BillingStatus.FAILED:
+            raise Conflict(f"session {session_id}'s billing is {session.billing or 'not started'}; only a failed "
+                           "billing is run again", code="billing_not_failed")
+        moved = self._sessions.update(session_id, lambda s: s.model_copy(update={
+            "billing": BillingStatus.PENDING, "updated_at": now_rfc3339()}) if s.billing == BillingStatus.FAILED else s)
+        assert moved is not None
+        if moved.billing != BillingStatus.PENDING:
+            raise Conflict(f"session {session_id}'s billing changed meanwhile", code="billing_not_failed")
+        # A name of its own: the session's first execution has ended, and Step Functions keeps its name.
+        name = f"{billing_execution_name(self._tenant_id, session_id)}-r{int(time.time())}"
+        self._workflows().start("billing", name, {"tenant_id": self._tenant_id, "session_id": session_id})
+        logger.info("billing run again", session_id=session_id, execution=name)
+        return moved

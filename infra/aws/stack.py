@@ -36,8 +36,9 @@ IDEMPOTENCY_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateI
 STRIPE_SECRET_TEMPLATE = {"secret_key": "", "webhook_secret": ""}
 # Which functions start each workflow (chalicelib.workflows.starter): only they get its ARN in their environment
 # and may start and describe its executions. The billing workflow starts when a charger ends a session
-# (chalicelib/billing/hooks.py, from the OCPP frame handlers); no REST route starts it.
-WORKFLOW_STARTERS: dict[str, frozenset[str]] = {"billing": WEBSOCKET_HANDLER_IDS}
+# (chalicelib/billing/hooks.py, from the OCPP frame handlers), and an operator may run a failed billing again
+# (POST /v1/sessions/{id}/billing, the REST handler).
+WORKFLOW_STARTERS: dict[str, frozenset[str]] = {"billing": WEBSOCKET_HANDLER_IDS | {REST_HANDLER_ID}}
 # The app's own counters that mean a session may go unbilled (chalicelib/billing: steps.py, hooks.py).
 BILLING_ALARM_METRICS = ["BillingFailed", "BillingNotStarted"]
 RECEIPT_FUNCTION_ID = "BillReceipt"  # app.py's bill_receipt: the step that emails the driver's receipt

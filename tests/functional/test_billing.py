@@ -260,3 +260,34 @@ def test_the_sweep_releases_a_hold_whose_charge_never_started(
 SCHEDULED_EVENT = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, "id": "e",
                    "region": "eu-west-1", "time": "2026-11-21T08:21:00Z", "account": "123456789012",
                    "resources": [], "version": "0"}
+
+
+def test_an_operator_runs_a_failed_billing_again_and_it_completes_once(
+        billing: Billing, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.payments.gateway import PaymentDeclined
+    from chalicelib.payments.stripe_gateway import StripePayments
+
+    payment_id, tx = billing.pay_and_start()
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise PaymentDeclined("Your card was declined.", code="card_declined")
+
+    with monkeypatch.context() as outage:
+        outage.setattr(StripePayments, "capture", refused)
+        session_id = billing.stop(tx, meter_stop=11_000)
+        assert billing.wait(session_id)["status"] == "FAILED"
+    assert billing.api.post(f"/v1/sessions/{session_id}/billing").status == 202
+    assert billing.api.post(f"/v1/sessions/{session_id}/billing").json["error"]["code"] == "billing_not_failed"
+
+    from infra.local.workflows import wait_for_execution
+
+    # The first run's name stays taken (Step Functions keeps it): the re-run is an execution of its own.
+    client = billing.workflows.client("stepfunctions")
+    runs = client.list_executions(stateMachineArn=billing.workflows.state_machine_arns["billing"])["executions"]
+    (rerun,) = [e for e in runs if e["name"].startswith(f"bill-{billing.tenant_id}-{session_id}-r")]
+    assert wait_for_execution(client, rerun["executionArn"], timeout=30)["status"] == "SUCCEEDED"
+    entry = billing.api.get("/v1/ledger").json["items"][0]
+    assert entry["status"] == "billed" and entry["gross"] == 363
+    intent = next(i for i in billing.sandbox.payment_intents() if i["metadata"].get("payment_id") == payment_id)
+    assert intent["amount_received"] == 363
+    assert billing.api.get(f"/v1/sessions/{session_id}").json["billing"] == "billed"

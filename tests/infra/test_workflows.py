@@ -183,31 +183,34 @@ def test_billing_state_machine_may_invoke_only_the_billing_functions(synthesized
     assert sorted(map(json.dumps, statement["Resource"])) == sorted(map(json.dumps, arns + versions))
 
 
-def test_only_the_charger_handlers_start_billing_and_only_on_the_billing_state_machine(
+def test_only_the_charger_handlers_and_the_rest_handler_start_billing_and_only_on_its_state_machine(
         synthesized: Synthesized) -> None:
     machine_id, _ = billing_machine(synthesized)
     functions = synthesized.resources("AWS::Serverless::Function")
     starters = {fid for fid, f in functions.items()
                 if "BILLING_STATE_MACHINE_ARN" in f["Properties"]["Environment"]["Variables"]}
-    assert starters == {"WebsocketConnect", "WebsocketMessage", "WebsocketDisconnect"}
+    assert starters == {"WebsocketConnect", "WebsocketMessage", "WebsocketDisconnect", "APIHandler"}
     for fid in starters:  # built from the name (no cycle), so it must be the machine's own name
         arn = functions[fid]["Properties"]["Environment"]["Variables"]["BILLING_STATE_MACHINE_ARN"]
         assert arn == {"Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:"
                                   "evcharge-billing"}
+    # The charger handlers start it when a session ends; the REST handler when an operator runs a failed
+    # billing again (POST /v1/sessions/{id}/billing).
     starter_roles = {role_id_of(functions[fid]) for fid in starters}
-    (starter_role,) = starter_roles
+    assert len(starter_roles) == 2
     states_statements: dict[str, list[dict[str, Any]]] = {}
     for role_id in {role_id_of(f) for f in functions.values()}:
         for statement in statements_of_role(synthesized, role_id):
             if any(a.startswith("states:") for a in actions(statement)):
                 states_statements.setdefault(role_id, []).append(statement)
-    assert set(states_statements) == {starter_role}, "only the starters' role may touch Step Functions"
-    by_action = {tuple(actions(s)): s["Resource"] for s in states_statements[starter_role]}
-    assert by_action == {
-        ("states:StartExecution",): {"Ref": machine_id},
-        ("states:DescribeExecution",): {"Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:"
-                                                   "execution:evcharge-billing:*"},
-    }
+    assert set(states_statements) == starter_roles, "only the starters' roles may touch Step Functions"
+    for starter_role in starter_roles:
+        by_action = {tuple(actions(s)): s["Resource"] for s in states_statements[starter_role]}
+        assert by_action == {
+            ("states:StartExecution",): {"Ref": machine_id},
+            ("states:DescribeExecution",): {"Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:"
+                                                       "${AWS::AccountId}:execution:evcharge-billing:*"},
+        }
 
 
 def test_billing_functions_may_only_log_use_the_table_and_read_the_stripe_secret(synthesized: Synthesized) -> None:
