@@ -2,9 +2,10 @@
 a charger: the charger's own, else its site's, else the tenant's default."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from chalicelib.clock import now_rfc3339
+from chalicelib.clock import now_rfc3339, utc_now
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.identifiers import new_id
 from chalicelib.store.contract import Page, StillReferenced
@@ -74,4 +75,11 @@ class TariffLookup:
         if not tariff_id:
             profile = self._profiles.profile()
             tariff_id = profile.default_tariff_id if profile is not None else None
-        return self._tariffs.get(tariff_id) if tariff_id else None
+        tariff = self._tariffs.get(tariff_id) if tariff_id else None
+        return tariff if tariff is not None and is_in_force(tariff, utc_now()) else None
+
+
+def is_in_force(tariff: Tariff, at: datetime) -> bool:
+    """OCPI's start_date_time/end_date_time: the tariff applies from the one, up to the other."""
+    return ((tariff.start_date_time is None or tariff.start_date_time <= at)
+            and (tariff.end_date_time is None or at < tariff.end_date_time))

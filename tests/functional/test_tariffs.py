@@ -66,3 +66,18 @@ def test_assigning_an_unknown_or_other_tenants_tariff_is_a_422(
         assert reply.status == 422 and reply.json["error"]["code"] == "unknown_tariff", reply.json
     assert tenant_a.get(f"/v1/sites/{site_a['id']}").json.get("tariff_id") is None
     assert tenant_a.get("/v1/chargers/CP-T").status == 404
+
+
+def test_a_tariff_outside_its_validity_window_applies_to_no_new_session(
+        tenant_a: Api, site_a: dict[str, Any]) -> None:
+    from chalicelib.composition import tariff_lookup
+    from chalicelib.store.chargers import ChargerRepository
+
+    tenant_id = tenant_a.get("/v1/tenant").json["id"]
+    expired = tenant_a.post("/v1/tariffs", {**TARIFF, "end_date_time": "2020-01-01T00:00:00Z"}).json
+    assert tenant_a.post("/v1/chargers", charger_body("CP-T", site_a["id"], tariff_id=expired["id"])).status == 201
+    charger = ChargerRepository(tenant_id).get("CP-T")
+    assert charger is not None and tariff_lookup(tenant_id).for_charger(charger) is None
+    assert tenant_a.patch(f"/v1/tariffs/{expired['id']}", {"end_date_time": None}).status == 200
+    found = tariff_lookup(tenant_id).for_charger(charger)
+    assert found is not None and found.id == expired["id"]
