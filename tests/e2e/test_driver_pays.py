@@ -17,7 +17,6 @@ platform 5% = 26.75 -> 27, owner 30% = 160.5 -> 160, eMSP 5% = 26.75 -> 27, CPO 
 from __future__ import annotations
 
 import asyncio
-import base64
 import itertools
 import time
 from collections.abc import Awaitable, Callable
@@ -34,10 +33,10 @@ from ocpp.v16 import call_result as result16
 from ocpp.v201 import ChargePoint as ChargePoint201
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
-from websockets.asyncio.client import connect
 
 from tests.e2e.conftest import RunningRuntime
-from tests.e2e.test_ocpp16_charging import Operator
+from tests.e2e.test_ocpp16_charging import Operator, RegisteredCharger
+from tests.e2e.test_ocpp16_charging import with_charger as charge_with
 
 pytestmark = pytest.mark.e2e
 
@@ -189,10 +188,6 @@ def driver_pays(site: PayingSite, *, per_kwh_only: bool = False) -> Checkout:
 
 # ------------------------------------------------------------------------------------------- chargers
 
-def basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-
 class Charger16(ChargePoint16):  # type: ignore[misc]
     """A 1.6 charger that accepts every remote start and remembers its idTags."""
 
@@ -229,16 +224,8 @@ class Charger201(ChargePoint201):  # type: ignore[misc]
 
 async def with_charger(site: PayingSite, point_class: type[Any], protocol: str,
                        body: Callable[[Any], Awaitable[Any]]) -> Any:
-    socket = await connect(site.ocpp_url, subprotocols=[protocol],  # type: ignore[list-item]
-                           additional_headers={"Authorization": basic(site.charger_id, site.password)})
-    assert socket.subprotocol == protocol
-    point = point_class(site.charger_id, socket, response_timeout=15)
-    listener = asyncio.create_task(point.start())
-    try:
-        return await body(point)
-    finally:
-        await socket.close()
-        listener.cancel()
+    return await charge_with(RegisteredCharger(site.charger_id, site.ocpp_url, site.password), body,
+                             point_class, protocol)
 
 
 def run(scenario: Callable[[], Awaitable[Any]]) -> Any:
