@@ -237,10 +237,11 @@ def pricing_sources(tenant_id: str) -> PricingSources:
     from chalicelib.charging.sessions import Session
     from chalicelib.charging.station import session_readings
     from chalicelib.clock import now_rfc3339
+    from chalicelib.store.charger_events import ChargerEventRepository
     from chalicelib.store.meter_values import MeterValueRepository
 
     meter_values = MeterValueRepository(tenant_id)
-    events = charger_events_of(tenant_id)
+    events = ChargerEventRepository(tenant_id)
 
     def readings(session: Session) -> list[Any]:
         return session_readings(meter_values, session, until=session.stopped_at or now_rfc3339())
@@ -300,12 +301,6 @@ def driver_status(tenant_id: str) -> DriverStatus:
                         ledger=LedgerRepository(tenant_id), chargers=ChargerRepository(tenant_id),
                         sites=SiteRepository(tenant_id), sources=pricing_sources(tenant_id),
                         checkout=checkout_service(tenant_id))
-
-
-def charger_events_of(tenant_id: str) -> ChargerEventRepository:
-    from chalicelib.store.charger_events import ChargerEventRepository
-
-    return ChargerEventRepository(tenant_id)
 
 
 def cdr_repository(tenant_id: str) -> CdrRepository:

@@ -5,6 +5,7 @@ what they queued while offline, with the times it happened.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -119,9 +120,11 @@ class StationService:
     def __init__(
         self, charger: Charger, protocol: str, *, state: ChargerStateRepository, sessions: SessionRepository,
         tokens: TokenRepository, meter_values: MeterValueRepository, events: ChargerEventRepository,
-        hooks: SessionHooks | None = None,
+        hooks: Callable[[], SessionHooks] | None = None,
     ) -> None:
-        self._hooks = hooks or SessionHooks()
+        # Built on first use: most frames (Heartbeat, StatusNotification) open or end no session.
+        self._make_hooks = hooks or SessionHooks
+        self._built_hooks: SessionHooks | None = None
         self.charger = charger
         self.protocol = protocol
         self._state = state
@@ -129,6 +132,11 @@ class StationService:
         self._tokens = tokens
         self._meter_values = meter_values
         self._events = events
+
+    def _hooks(self) -> SessionHooks:
+        if self._built_hooks is None:
+            self._built_hooks = self._make_hooks()
+        return self._built_hooks
 
     # -- the charger itself ----------------------------------------------------------------------
     def boot(self, boot: dict[str, str], message_id: str) -> None:
@@ -192,11 +200,11 @@ class StationService:
                 meter_start_wh=start.meter_start_wh, max_power_kw=self._max_power_kw(start.connector),
                 created_at=now, updated_at=now,
             )
-            session = self._hooks.opening(session)
+            session = self._hooks().opening(session)
             outcome = self._sessions.start(session, start_key=start_key, holds_token=self._holds(session))
             if outcome == StartOutcome.WRITTEN:
                 self._state.session_started(self.charger.id, start.connector.key, session.id)
-                self._hooks.opened(session)
+                self._hooks().opened(session)
                 return StartAnswer(transaction_id, session.id, verdict)
             concurrent = outcome == StartOutcome.TOKEN_TAKEN  # then the next round answers ConcurrentTx
         raise RuntimeError("could not record the start")  # unreachable unless the start record vanished
@@ -233,7 +241,7 @@ class StationService:
                else connector_meter_key(self.charger.id, connector.key))
         self._meter_values.add(key, message_id, readings)
         if transaction_id is not None:
-            self._hooks.metered(transaction_id)
+            self._hooks().metered(transaction_id)
 
     def stop_transaction(self, stop: TransactionStop, message_id: str) -> TokenVerdict | None:
         """Close the session once: a replayed stop changes nothing. A stop for a transaction the
@@ -275,7 +283,7 @@ class StationService:
         if refresh:
             session_id = self._settle_transaction(key, transaction_id)
         if event.readings and event.event_type == EventType.UPDATED:
-            self._hooks.metered(transaction_id)
+            self._hooks().metered(transaction_id)
         if not event.token_uid or event.token_type == "NoAuthorization":
             return None
         if session_id is None:
@@ -287,7 +295,7 @@ class StationService:
         for _ in range(3):
             session_id = self._sessions.session_of(self.charger.id, transaction_id)
             if session_id is None:
-                session = self._hooks.opening(self._session_from(summary, transaction_id))
+                session = self._hooks().opening(self._session_from(summary, transaction_id))
                 placed = session.is_active and session.evse_id > 0  # an event without `evse` does not place it
                 if placed:
                     self._close_lost_session(connector_key(session.evse_id, session.connector_id), summary.started_at)
@@ -299,9 +307,9 @@ class StationService:
                     if placed:
                         key_of = connector_key(session.evse_id, session.connector_id)
                         self._state.session_started(self.charger.id, key_of, session.id)
-                    self._hooks.opened(session)
+                    self._hooks().opened(session)
                     if not session.is_active:  # started and ended in one fold (an offline replay)
-                        self._hooks.ended(session)
+                        self._hooks().ended(session)
                     return session.id
                 continue  # another event of the transaction made the session meanwhile
             self._refold(session_id, summary)
@@ -380,7 +388,7 @@ class StationService:
         if session.token_uid:
             self._sessions.release_token(session.token_uid, session.id)
         self._state.session_ended(self.charger.id, connector_key(session.evse_id, session.connector_id), session.id)
-        self._hooks.ended(session)
+        self._hooks().ended(session)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _keep_unmatched_stop(self, stop: TransactionStop) -> None:

@@ -351,5 +351,5 @@ class OcppGateway:
         return StationService(
             charger, info.protocol, state=ChargerStateRepository(tenant), sessions=SessionRepository(tenant),
             tokens=TokenRepository(tenant), meter_values=MeterValueRepository(tenant),
-            events=ChargerEventRepository(tenant), hooks=billing_hooks(tenant, charger, lambda: sender),
+            events=ChargerEventRepository(tenant), hooks=lambda: billing_hooks(tenant, charger, lambda: sender),
         )

@@ -3,6 +3,7 @@ a value outside an enum or not an integer is refused with Stripe's message, `par
 bracketed form (`line_items[0][price_data][currency]`). Values arrive as strings and leave typed."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,9 +11,11 @@ from typing import Any
 from infra.local.stripe_sandbox.errors import invalid_param
 
 
-class Param:
-    def check(self, value: Any, path: str) -> Any:
-        raise NotImplementedError
+class Param(ABC):
+    """One parameter's kind: `check` refuses a value Stripe would refuse and answers it typed."""
+
+    @abstractmethod
+    def check(self, value: Any, path: str) -> Any: ...
 
 
 class Str(Param):
